@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# One-time set-up of this machine as a controller and lab host: Debian packages, the Python
+# venv with pinned tools, and the lab image. Safe to run again; it only does what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+[[ $(id -u) -eq 0 ]] || { echo "setup: run as root (the lab needs namespaces, mounts and nspawn)" >&2; exit 1; }
+
+APT_PACKAGES=(debootstrap systemd-container apt-cacher-ng iproute2 openssh-client make wrk)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if (( ${#missing[@]} )); then
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ ! -x .venv/bin/ansible-playbook ]] || ! cmp -s requirements-dev.txt .venv/.requirements-dev.txt; then
+  echo "setup: building .venv from requirements-dev.txt"
+  python3 -m venv .venv
+  .venv/bin/pip install -q -r requirements-dev.txt -r app/requirements-test.txt -e ./app
+  cp requirements-dev.txt .venv/.requirements-dev.txt
+fi
+
+# This checkout is the collection ai_navigator.fleet: make FQCN role and playbook names
+# resolve to it (ansible.cfg points collections_path here).
+mkdir -p .ansible/collections/ansible_collections/ai_navigator
+ln -sfn ../../../.. .ansible/collections/ansible_collections/ai_navigator/fleet
+
+molecule/shared/lab.sh image >/dev/null
+echo "setup: ready"
