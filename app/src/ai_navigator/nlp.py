@@ -86,7 +86,7 @@ _ZH_PROTECTED = ["从化", "至德", "先锋", "再来"]
 _ZH_LEAD_NOISE = re.compile(
     r"^(?:请问|请|麻烦你?|帮我|帮忙|给我|替我|带我|我们|咱们|我想要|我想|我要|我得|我打算|我准备|想要|想|要|打算|准备|"
     r"能不能|可不可以|可以|怎么|如何|导航|规划|查一下|查查|查询|搜索|看看|看一下|一下|现在|马上|立刻|今天|明天|后天|"
-    r"周末|晚上|早上|上午|下午|中午|我|你|一起|开始|then|and)+"
+    r"周末|晚上|早上|上午|下午|中午|下班|放学|收工|嗯|呃|喂|那个|好的|我|你|一起|开始|then|and)+"
 )
 _ZH_TAIL_NOISE = re.compile(
     r"(?:怎么走|怎么去|怎么过去|怎么到|怎么坐|如何走|如何去|如何到|要多久|多久|多远|远不远|的路线|路线规划|路线|的路|"
@@ -94,7 +94,9 @@ _ZH_TAIL_NOISE = re.compile(
     r"一趟|一次|出发)+$"
 )
 _PUNCT = " \t\r\n,，。.!！?？~～、;；:：\"'“”‘’()（）[]【】<>《》-—_/\\|"
-_ZH_LIST_SPLIT = re.compile(r"\s*(?:、|,|，|和|跟|与|及|以及|还有)\s*")
+_ZH_LIST_SPLIT = re.compile(r"\s*(?:、|,|，|;|；)\s*")
+_ZH_AND_SPLIT = re.compile(r"以及|还有|和|跟|与|及")
+_CLAUSE_SPLIT = re.compile(r"[,，。.!！?？;；]")
 
 _CURRENT_LOCATION = {
     "这里", "这儿", "这", "我这里", "我这儿", "我这", "当前位置", "我的位置", "现在的位置", "当前", "我现在的位置",
@@ -161,6 +163,8 @@ def _clean_zh(seg: str) -> str:
     prev = None
     seg = seg.strip(_PUNCT)
     while seg != prev:
+        if seg in _CURRENT_LOCATION:
+            return seg
         prev = seg
         seg = _ZH_LEAD_NOISE.sub("", seg).strip(_PUNCT)
         seg = _ZH_TAIL_NOISE.sub("", seg).strip(_PUNCT)
@@ -220,14 +224,27 @@ def _parse_zh(text: str) -> ParsedRoute:
             s = s.replace(k, w)
         return s
 
-    lead = _clean_zh(unshield(parts[0]))
+    lead = _clean_zh(_CLAUSE_SPLIT.split(unshield(parts[0]))[-1])
     items = [(_ZH_ROLE[parts[i]], unshield(parts[i + 1])) for i in range(1, len(parts), 2)]
-    return _roles_to_route(lead, items, lambda s: _split_list(s, _ZH_LIST_SPLIT, _clean_zh), _clean_zh)
+    return _roles_to_route(lead, items, _split_zh, _clean_zh)
+
+
+def _split_zh(seg: str) -> list[str]:
+    out = []
+    for name in _split_list(seg, _ZH_LIST_SPLIT, _clean_zh):
+        # "南京和苏州" is two stops; "颐和园", "和平饭店", "保和殿" are one: split on 和/跟/与 only when the
+        # whole is not a known place and every piece is a plausible name (2+ characters).
+        pieces = [_clean_zh(p) for p in _ZH_AND_SPLIT.split(name)]
+        if len(pieces) > 1 and lookup(name) is None and all(len(p) >= 2 for p in pieces):
+            out += pieces
+        else:
+            out.append(name)
+    return out
 
 
 def _parse_en(text: str) -> ParsedRoute:
     parts = _EN_MARKER_RE.split(text)
-    lead = _clean_en(parts[0])
+    lead = _clean_en(_CLAUSE_SPLIT.split(parts[0])[-1])
     items = []
     for i in range(1, len(parts), 2):
         marker = parts[i]
