@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from . import SERVICE_NAME, __version__, errors
-from .api import navigate, ops, trips
+from .api import navigate, ops, page, trips
 from .lifecycle import Lifecycle
 from .metrics import Metrics
 from .middleware import ServiceMiddleware
@@ -26,5 +26,6 @@ def create_app(settings: Settings | None = None, lifecycle: Lifecycle | None = N
     app.include_router(ops.router)
     app.include_router(navigate.router)
     app.include_router(trips.router)
+    app.include_router(page.router)
     app.add_middleware(ServiceMiddleware, settings=settings, metrics=app.state.metrics)
     return app

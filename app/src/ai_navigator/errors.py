@@ -30,6 +30,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's answer to a body it cannot decode (e.g. not UTF-8): a validation error like the others.
+            return JSONResponse(status_code=422, content={"detail": "Invalid request", "errors": [
+                {"loc": ["body"], "msg": "body is not valid UTF-8 JSON", "type": "json_invalid"}]})
         detail = exc.detail if isinstance(exc.detail, (str, dict, list)) else "Error"
         return JSONResponse(status_code=exc.status_code, content={"detail": detail}, headers=exc.headers)
 
