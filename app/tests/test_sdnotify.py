@@ -38,3 +38,10 @@ def test_watchdog_interval_is_a_third():
     assert sdnotify.watchdog_interval({}) is None
     assert sdnotify.watchdog_interval({"WATCHDOG_USEC": "x"}) is None
     assert sdnotify.watchdog_interval({"WATCHDOG_USEC": "3000000", "WATCHDOG_PID": str(os.getpid() + 1)}) is None
+
+
+def test_notify_never_blocks_when_the_queue_is_full():
+    name = f"ai-nav-test-{uuid.uuid4().hex}"
+    with _bind("\0" + name):
+        results = [sdnotify.notify("WATCHDOG=1", env={"NOTIFY_SOCKET": "@" + name}) for _ in range(2000)]
+    assert results[0] is True and results[-1] is False  # dropped, not blocked

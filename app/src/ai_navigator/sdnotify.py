@@ -18,10 +18,13 @@ def notify(message: str, env: dict[str, str] | None = None) -> bool:
         return False  # vsock and other schemes are not supported
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+            # Never block the event loop: a unix datagram send blocks when the receiver's queue is
+            # full (net.unix.max_dgram_qlen); a lost ping is better than a frozen server.
+            sock.setblocking(False)
             sock.connect(addr)
-            sock.sendall(message.encode())
+            sock.send(message.encode())
         return True
-    except OSError:
+    except OSError:  # includes BlockingIOError
         return False
 
 
