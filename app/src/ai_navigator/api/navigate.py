@@ -1,0 +1,58 @@
+"""Route links: structured (/api/navigate) and natural language (/api/ai/navigate)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from .. import nlp, providers
+from ..schemas import AiNavigateRequest, AiNavigateResponse, NavigateRequest, NavigateResponse
+
+router = APIRouter(prefix="/api", tags=["navigation"])
+
+_422 = {422: {"description": "Invalid body, or a route the provider cannot carry, or no destination found"}}
+
+
+def _answer(origin, destination, waypoints, mode, provider) -> dict:
+    chosen, url, stops = providers.route(origin, destination, waypoints, mode, provider)
+    roles = (["origin"] if origin else []) + ["waypoint"] * len(waypoints) + ["destination"]
+    places = [{"role": r, "name": s.name, "matched": s.place.name if s.place else None,
+               "lat": s.place.lat if s.place else None, "lng": s.place.lng if s.place else None}
+              for r, s in zip(roles, stops)]
+    return {"origin": origin, "destination": destination, "waypoints": list(waypoints), "mode": mode,
+            "provider": chosen, "url": url, "places": places}
+
+
+def _unprocessable(msg: str) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"detail": msg})
+
+
+@router.post("/navigate", response_model=NavigateResponse, responses=_422,
+             summary="Route link for a provider, keeping every stop in order")
+def navigate(body: NavigateRequest):
+    try:
+        return _answer(body.origin, body.destination, body.waypoints, body.mode, body.provider)
+    except providers.ProviderError as exc:
+        return _unprocessable(str(exc))
+
+
+@router.post("/ai/navigate", response_model=AiNavigateResponse, responses=_422,
+             summary="Route link from a Chinese or English sentence")
+def ai_navigate(body: AiNavigateRequest, request: Request):
+    limit = request.app.state.settings.max_query_chars
+    if len(body.query) > limit:
+        return JSONResponse(status_code=422, content={
+            "detail": "Invalid request",
+            "errors": [{"loc": ["body", "query"], "msg": f"query longer than {limit} characters",
+                        "type": "string_too_long"}]})
+    try:
+        parsed = nlp.parse(body.query)
+    except nlp.ParseError as exc:
+        return _unprocessable(str(exc))
+    provider = body.provider or parsed.provider
+    try:
+        answer = _answer(parsed.origin, parsed.destination, parsed.waypoints, parsed.mode or "driving", provider)
+    except providers.ProviderError as exc:
+        return _unprocessable(str(exc))
+    answer["query"] = body.query
+    return answer

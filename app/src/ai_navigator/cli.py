@@ -1,0 +1,79 @@
+"""Command line: ``ai-navigator serve --host H --port P``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from pydantic import ValidationError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ai-navigator", description="AI Navigation Assistant service")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="run the HTTP service (one process on one port)")
+    s.add_argument("--host", help="listen address (env AI_NAVIGATOR_HOST, default 127.0.0.1)")
+    s.add_argument("--port", type=int, help="listen port (env AI_NAVIGATOR_PORT, default 8000)")
+    s.add_argument("--release", help="release id (env AI_NAVIGATOR_RELEASE, default dev)")
+    s.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"],
+                   help="log level (env AI_NAVIGATOR_LOG_LEVEL, default info)")
+    s.add_argument("--drain-seconds", type=float, help="env AI_NAVIGATOR_DRAIN_SECONDS, default 1.0")
+    s.add_argument("--grace-seconds", type=float, help="env AI_NAVIGATOR_GRACE_SECONDS, default 10.0")
+    s.add_argument("--instance-name", help="env AI_NAVIGATOR_INSTANCE_NAME, default <hostname>:<port>")
+    sub.add_parser("version", help="print the package version")
+    return p
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+    from .lifecycle import Lifecycle
+    from .logs import setup_logging
+    from .server import DrainingServer
+    from .settings import Settings
+
+    overrides = {k: v for k, v in vars(args).items() if k != "command" and v is not None}
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        print(f"ai-navigator: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level)
+    lifecycle = Lifecycle()
+    app = create_app(settings, lifecycle)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        workers=1,
+        loop="asyncio",
+        http="h11",
+        lifespan="on",
+        log_config=None,
+        log_level=settings.log_level,
+        access_log=False,
+        server_header=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=settings.grace_seconds,
+    )
+    server = DrainingServer(config, lifecycle, settings.drain_seconds)
+    server.run()
+    if not server.started:
+        logging.getLogger("ai_navigator").error("server did not start")
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "version":
+        from . import __version__
+        print(__version__)
+        return 0
+    return serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""Exception handlers: field errors for bad input, plain messages otherwise, never internals."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("ai_navigator.error")
+
+
+def _clean(errors) -> list[dict]:
+    out = []
+    for err in errors:
+        out.append({
+            "loc": [str(p) for p in err.get("loc", ())],
+            "msg": str(err.get("msg", "invalid value"))[:300],
+            "type": str(err.get("type", "value_error")),
+        })
+    return out
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": "Invalid request", "errors": _clean(exc.errors())})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's answer to a body it cannot decode (e.g. not UTF-8): a validation error like the others.
+            return JSONResponse(status_code=422, content={"detail": "Invalid request", "errors": [
+                {"loc": ["body"], "msg": "body is not valid UTF-8 JSON", "type": "json_invalid"}]})
+        detail = exc.detail if isinstance(exc.detail, (str, dict, list)) else "Error"
+        return JSONResponse(status_code=exc.status_code, content={"detail": detail}, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _any(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=exc, extra={"path": request.url.path[:200]})
+        return JSONResponse(status_code=500, content={"detail": "Internal error"})

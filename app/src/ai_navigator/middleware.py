@@ -1,0 +1,114 @@
+"""One pure-ASGI middleware: identity headers, body-size limit, metrics, access log, last-resort 500."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from starlette.exceptions import HTTPException
+
+from .metrics import Metrics
+from .settings import Settings
+
+access_log = logging.getLogger("ai_navigator.access")
+error_log = logging.getLogger("ai_navigator.error")
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from receive() when a streamed body passes the limit.
+
+    It is an HTTPException so FastAPI's body reader re-raises it unchanged and the exception
+    handler answers 413 (any other exception there would become a 400)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=f"Request body larger than {limit} bytes")
+
+
+def _json_body(status: int, payload: dict) -> tuple[dict, dict]:
+    body = json.dumps(payload).encode()
+    start = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+    }
+    return start, {"type": "http.response.body", "body": body}
+
+
+class ServiceMiddleware:
+    def __init__(self, app, settings: Settings, metrics: Metrics) -> None:
+        self.app = app
+        self.limit = settings.max_body_bytes
+        self.instance = settings.instance_name
+        self.identity = [
+            (b"x-ai-navigator-instance", settings.instance_name.encode("latin-1", "replace")),
+            (b"x-ai-navigator-release", settings.release.encode("latin-1", "replace")),
+        ]
+        self.metrics = metrics
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+        state = {"status": 500, "started": False}
+        identity = self.identity
+
+        async def send_wrapper(message) -> None:
+            if message["type"] == "http.response.start":
+                state["status"] = message["status"]
+                state["started"] = True
+                message = {**message, "headers": list(message.get("headers", [])) + identity}
+            await send(message)
+
+        limit = self.limit
+        received = 0
+
+        async def receive_wrapper():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        too_large = False
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                too_large = not value.isdigit() or int(value) > limit
+                break
+        try:
+            if too_large:
+                start, body = _json_body(413, {"detail": f"Request body larger than {limit} bytes"})
+                await send_wrapper(start)
+                await send_wrapper(body)
+            else:
+                await self.app(scope, receive_wrapper, send_wrapper)
+        except BodyTooLarge:
+            if not state["started"]:
+                start, body = _json_body(413, {"detail": f"Request body larger than {limit} bytes"})
+                await send_wrapper(start)
+                await send_wrapper(body)
+        except Exception:  # never let a stack trace or internal text reach a client
+            error_log.exception("unhandled error", extra={"path": scope.get("path", "")[:200]})
+            if not state["started"]:
+                start, body = _json_body(500, {"detail": "Internal error"})
+                await send_wrapper(start)
+                await send_wrapper(body)
+        finally:
+            elapsed = time.perf_counter() - t0
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            method = scope.get("method", "")
+            self.metrics.observe(route, method, state["status"], elapsed)
+            access_log.info(
+                "request",
+                extra={
+                    "method": method,
+                    "path": scope.get("path", "")[:200],
+                    "route": route,
+                    "status": state["status"],
+                    "duration_ms": round(elapsed * 1000, 3),
+                    "instance": self.instance,
+                },
+            )
