@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Constant HTTP load that records every response: the yardstick of rolling updates and faults.
+
+Sends GET (or POST with --json) requests at a fixed total rate from several worker threads,
+each on its own keep-alive connection, until --duration passes or SIGINT/SIGTERM arrives. Every
+request counts: a non-2xx status, a connection error or a timeout is a failure. At the end it
+writes a JSON report (--out) and prints one summary line:
+
+  sent=1200 ok=1200 failed=0 rate=49.8/s duration=24.1s longest_gap=0.04s releases=1.0.0-a:700,v2:500
+
+`longest_gap` is the longest time between two answered requests: the outage a client saw.
+Only loopback and the lab's own addresses are meant as targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import signal
+import sys
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Result:
+    started: float
+    seconds: float
+    status: int | None
+    error: str | None
+    release: str | None
+    instance: str | None
+
+
+@dataclass
+class Report:
+    url: str
+    sent: int = 0
+    ok: int = 0
+    failed: int = 0
+    duration: float = 0.0
+    rate: float = 0.0
+    longest_gap: float = 0.0
+    releases: dict[str, int] = field(default_factory=dict)
+    instances: dict[str, int] = field(default_factory=dict)
+    failures: list[dict] = field(default_factory=list)
+
+    def line(self) -> str:
+        releases = ",".join(f"{k}:{v}" for k, v in sorted(self.releases.items()))
+        return (f"sent={self.sent} ok={self.ok} failed={self.failed} rate={self.rate:.1f}/s "
+                f"duration={self.duration:.1f}s longest_gap={self.longest_gap:.2f}s releases={releases}")
+
+
+def summarize(url: str, results: list[Result], duration: float) -> Report:
+    results = sorted(results, key=lambda r: r.started)
+    answered = [r.started + r.seconds for r in results if r.error is None and r.status and r.status < 300]
+    gaps = [b - a for a, b in zip(answered, answered[1:])]
+    bad = [r for r in results if not (r.error is None and r.status and r.status < 300)]
+    return Report(
+        url=url,
+        sent=len(results),
+        ok=len(results) - len(bad),
+        failed=len(bad),
+        duration=duration,
+        rate=len(results) / duration if duration else 0.0,
+        longest_gap=max(gaps, default=0.0),
+        releases=dict(Counter(r.release for r in results if r.release)),
+        instances=dict(Counter(r.instance for r in results if r.instance)),
+        failures=[asdict(r) for r in bad[:50]],
+    )
+
+
+class Load:
+    """Workers that share a request budget of `rate` per second."""
+
+    def __init__(self, url: str, rate: float, workers: int, timeout: float, body: bytes | None):
+        self.url = urllib.parse.urlsplit(url)
+        self.full_url = url
+        self.interval = workers / rate
+        self.workers = workers
+        self.timeout = timeout
+        self.body = body
+        self.stop = threading.Event()
+        self.results: list[Result] = []
+        self.lock = threading.Lock()
+
+    def _connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(self.url.hostname, self.url.port or 80, timeout=self.timeout)
+
+    def _one(self, conn: http.client.HTTPConnection) -> Result:
+        path = self.url.path or "/"
+        if self.url.query:
+            path += "?" + self.url.query
+        started = time.monotonic()
+        try:
+            headers = {"Content-Type": "application/json"} if self.body is not None else {}
+            conn.request("POST" if self.body is not None else "GET", path, body=self.body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            return Result(started, time.monotonic() - started, response.status, None,
+                          response.getheader("X-AI-Navigator-Release"),
+                          response.getheader("X-AI-Navigator-Instance"))
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            return Result(started, time.monotonic() - started, None, f"{type(exc).__name__}: {exc}", None, None)
+
+    def _worker(self, offset: float) -> None:
+        conn = self._connect()
+        next_at = time.monotonic() + offset
+        while not self.stop.is_set():
+            delay = next_at - time.monotonic()
+            if delay > 0 and self.stop.wait(delay):
+                break
+            next_at += self.interval
+            result = self._one(conn)
+            with self.lock:
+                self.results.append(result)
+        conn.close()
+
+    def run(self, duration: float) -> Report:
+        threads = [threading.Thread(target=self._worker, args=(i * self.interval / self.workers,), daemon=True)
+                   for i in range(self.workers)]
+        began = time.monotonic()
+        for thread in threads:
+            thread.start()
+        self.stop.wait(duration)
+        self.stop.set()
+        for thread in threads:
+            thread.join(self.timeout + 1)
+        with self.lock:
+            return summarize(self.full_url, list(self.results), time.monotonic() - began)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("url")
+    parser.add_argument("--rate", type=float, default=50.0, help="requests per second in all (default 50)")
+    parser.add_argument("--workers", type=int, default=4, help="concurrent connections (default 4)")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds; SIGINT/SIGTERM end it earlier")
+    parser.add_argument("--timeout", type=float, default=5.0, help="seconds one request may take")
+    parser.add_argument("--json", help="POST this JSON body instead of GET")
+    parser.add_argument("--out", help="write the full report as JSON here")
+    args = parser.parse_args()
+    if args.rate <= 0 or args.workers < 1 or not 0 < args.duration <= 3600:
+        parser.error("--rate must be > 0, --workers >= 1, --duration within (0, 3600]")
+
+    load = Load(args.url, args.rate, args.workers, args.timeout,
+                args.json.encode() if args.json is not None else None)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: load.stop.set())
+    report = load.run(args.duration)
+    if args.out:
+        with open(args.out, "w") as out:
+            json.dump(asdict(report), out, indent=2)
+    print(report.line(), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
