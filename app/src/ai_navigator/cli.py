@@ -57,6 +57,7 @@ def serve(args: argparse.Namespace) -> int:
         server_header=False,
         proxy_headers=True,
         timeout_graceful_shutdown=settings.grace_seconds,
+        timeout_keep_alive=settings.keepalive_seconds,
     )
     server = DrainingServer(config, lifecycle, settings.drain_seconds)
     server.run()
