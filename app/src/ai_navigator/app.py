@@ -27,5 +27,5 @@ def create_app(settings: Settings | None = None, lifecycle: Lifecycle | None = N
     app.include_router(navigate.router)
     app.include_router(trips.router)
     app.include_router(page.router)
-    app.add_middleware(ServiceMiddleware, settings=settings, metrics=app.state.metrics)
+    app.add_middleware(ServiceMiddleware, settings=settings, metrics=app.state.metrics, router=app.router)
     return app

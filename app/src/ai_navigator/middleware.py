@@ -7,6 +7,7 @@ import logging
 import time
 
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from .metrics import Metrics
 from .settings import Settings
@@ -36,8 +37,9 @@ def _json_body(status: int, payload: dict) -> tuple[dict, dict]:
 
 
 class ServiceMiddleware:
-    def __init__(self, app, settings: Settings, metrics: Metrics) -> None:
+    def __init__(self, app, settings: Settings, metrics: Metrics, router=None) -> None:
         self.app = app
+        self.router = router
         self.limit = settings.max_body_bytes
         self.instance = settings.instance_name
         self.identity = [
@@ -45,6 +47,21 @@ class ServiceMiddleware:
             (b"x-ai-navigator-release", settings.release.encode("latin-1", "replace")),
         ]
         self.metrics = metrics
+
+    def _template(self, scope) -> str:
+        """Route template for metric labels: never the raw path (unbounded cardinality)."""
+        path = getattr(scope.get("route"), "path", None)
+        if path:
+            return path
+        # Routes FastAPI does not tag in the scope (/docs, /openapi.json): match them here.
+        for route in getattr(self.router, "routes", ()):
+            try:
+                match, _ = route.matches(scope)
+            except Exception:  # a route that cannot match this scope
+                continue
+            if match is Match.FULL:
+                return getattr(route, "path", None) or "unmatched"
+        return "unmatched"
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -98,7 +115,7 @@ class ServiceMiddleware:
                 await send_wrapper(body)
         finally:
             elapsed = time.perf_counter() - t0
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            route = self._template(scope)
             method = scope.get("method", "")
             self.metrics.observe(route, method, state["status"], elapsed)
             access_log.info(
