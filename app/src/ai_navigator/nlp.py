@@ -87,7 +87,7 @@ _ZH_LEAD_NOISE = re.compile(
     r"^(?:请问|请|麻烦你?|帮我|帮忙|给我|替我|带我|我们|咱们|我想要|我想|我要|我得|我打算|我准备|想要|想|要|打算|准备|"
     r"能不能|可不可以|可以|怎么|如何|导航|规划|查一下|查查|查询|搜索|看看|看一下|一下|现在|马上|立刻|今天|明天|后天|"
     r"周末|晚上|早上|上午|下午|中午|下班|放学|收工|嗯|呃|喂|那个|好的|送孩子|接孩子|离我最近的|最近的|附近的|就近的|"
-    r"我|你|一起|开始|then|and)+"
+    r"我|你|一起|开始)+"
 )
 _ZH_TAIL_NOISE = re.compile(
     r"(?:怎么走|怎么去|怎么过去|怎么到|怎么坐|如何走|如何去|如何到|要多久|多久|多远|远不远|的路线|路线规划|路线|的路|"
@@ -124,7 +124,7 @@ _EN_NOISE_WORDS = {
     "travelling", "visit", "reach", "take", "bring", "show", "give", "find", "tell", "navigate", "navigation",
     "direction", "directions", "route", "routes", "way", "the", "a", "how", "do", "does", "should", "let's",
     "lets", "now", "today", "tonight", "tomorrow", "quickly", "asap", "hey", "hi", "hello", "ok", "okay", "and",
-    "there", "what's", "whats", "is", "best", "fastest", "plan", "trip", "me,", "for", "on", "by", "in", "my", "leave",
+    "there", "what's", "whats", "is", "best", "fastest", "plan", "trip", "for", "on", "by", "in", "my", "leave",
 }
 _EN_LIST_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b)\s*", re.I)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
