@@ -31,6 +31,7 @@ def test_ready_then_draining(settings):
         lc.draining = True
         r = c.get("/ready")
         assert r.status_code == 503 and r.json() == {"status": "draining"}
+        assert r.headers["connection"] == "close"
 
 
 def test_metrics_by_route_template(client):

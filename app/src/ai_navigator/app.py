@@ -50,5 +50,6 @@ def create_app(settings: Settings | None = None, lifecycle: Lifecycle | None = N
     app.include_router(navigate.router)
     app.include_router(trips.router)
     app.include_router(page.router)
-    app.add_middleware(ServiceMiddleware, settings=settings, metrics=app.state.metrics, router=app.router)
+    app.add_middleware(ServiceMiddleware, settings=settings, metrics=app.state.metrics, router=app.router,
+                       lifecycle=app.state.lifecycle)
     return app

@@ -37,9 +37,10 @@ def _json_body(status: int, payload: dict) -> tuple[dict, dict]:
 
 
 class ServiceMiddleware:
-    def __init__(self, app, settings: Settings, metrics: Metrics, router=None) -> None:
+    def __init__(self, app, settings: Settings, metrics: Metrics, router=None, lifecycle=None) -> None:
         self.app = app
         self.router = router
+        self.lifecycle = lifecycle
         self.limit = settings.max_body_bytes
         self.instance = settings.instance_name
         self.identity = [
@@ -70,6 +71,11 @@ class ServiceMiddleware:
         t0 = time.perf_counter()
         state = {"status": 500, "started": False}
         identity = self.identity
+        if self.lifecycle is not None and self.lifecycle.draining:
+            # While draining, close each keep-alive connection after its response, so a proxy's
+            # pooled connections are gone before the listener closes (no request lost on a
+            # connection the server is about to drop).
+            identity = identity + [(b"connection", b"close")]
 
         async def send_wrapper(message) -> None:
             if message["type"] == "http.response.start":
