@@ -65,6 +65,10 @@ def baidu_url(origin: Stop | None, destination: Stop, waypoints: list[Stop], mod
                             f"(it supports {', '.join(_BAIDU_MODES)})")
     params = [("origin", _baidu_point(origin)), ("destination", _baidu_point(destination)),
               ("mode", _BAIDU_MODES[mode])]
+    if origin.place is None and destination.place is not None:
+        # "region: when given, origin and destination are taken to be in that city unless each has
+        # its own" -- an unknown origin ("家") is then searched in the destination's city.
+        params.append(("region", destination.place.city))
     if origin.place is not None:
         params.append(("origin_region", origin.place.city))
     if destination.place is not None:
