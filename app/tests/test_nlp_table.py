@@ -139,6 +139,7 @@ CASES = [
     ("FROM BEIJING TO SHANGHAI", "BEIJING", "SHANGHAI", [], N, N),
     ("从Beijing到Shanghai", "Beijing", "Shanghai", [], N, N),
     ("from 北京 to 上海", "北京", "上海", [], N, N),
+    ("去上海|latlng:0", N, "latlng:0", ["上海"], N, N),
 ]
 
 NO_DESTINATION = ["你好", "hello", "去", "to", "从北京到", "从北京出发", "经过南京", "via Nanjing", "导航", "？？？",

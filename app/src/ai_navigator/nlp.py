@@ -137,6 +137,7 @@ _PLACE_SUFFIX = re.compile(
 def _normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\t\n")
+    text = text.replace("|", ",")  # '|' separates stops in provider URLs: treat it as a list separator
     return re.sub(r"\s+", " ", text).strip()
 
 
