@@ -127,8 +127,13 @@ GOOGLE_MAX_WAYPOINTS = 9
 
 
 def _google_point(stop: Stop) -> str:
-    return stop.place.qualified_name if stop.place is not None and stop.place.kind != "landmark" \
-        else (f"{stop.name} {stop.place.city}" if stop.place is not None else stop.name)
+    # Google geocodes names; a known place gets its canonical name (with its city for landmarks and
+    # districts), an unknown one goes as written.
+    if stop.place is None:
+        return stop.name
+    if stop.place.kind == "landmark":
+        return f"{stop.name} {stop.place.city}"
+    return stop.place.qualified_name
 
 
 def google_url(origin: Stop | None, destination: Stop, waypoints: list[Stop], mode: str) -> str:
