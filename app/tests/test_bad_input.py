@@ -39,6 +39,7 @@ def test_extra_fields_are_rejected(client):
     {"destination": ""}, {"destination": "   "}, {"destination": "x" * 101}, {"destination": 5},
     {"destination": "上海", "waypoints": "天津"}, {"destination": "上海", "waypoints": [""]},
     {"destination": "上海", "waypoints": ["a"] * 21}, {"destination": None},
+    {"destination": "上海|latlng:0,0"}, {"destination": "上\x00海"}, {"origin": "a\nb", "destination": "上海"},
 ])
 def test_navigate_field_validation(client, body):
     r = client.post("/api/navigate", json=body)

@@ -31,11 +31,13 @@ def test_ready_then_draining(settings):
         lc.draining = True
         r = c.get("/ready")
         assert r.status_code == 503 and r.json() == {"status": "draining"}
+        assert r.headers["connection"] == "close"
 
 
 def test_metrics_by_route_template(client):
     client.get("/health")
     client.get("/definitely/not/here/12345")
+    client.get("/openapi.json")
     r = client.get("/metrics")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/plain")
@@ -43,7 +45,8 @@ def test_metrics_by_route_template(client):
     assert 'ai_navigator_http_requests_total{method="GET",route="/health",status="200"}' in text
     assert "ai_navigator_http_request_duration_seconds_bucket" in text
     assert "/definitely/not/here" not in text  # raw paths never become labels
-    assert 'route="unmatched"' in text
+    assert 'route="unmatched",status="404"' in text
+    assert 'route="/openapi.json",status="200"' in text
 
 
 def test_settings_from_env(monkeypatch):

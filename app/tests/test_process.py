@@ -99,6 +99,7 @@ def test_sigterm_drains_then_exits_zero(server):
     r = httpx.get(base + "/ready", timeout=2)        # still accepting, but not ready
     assert r.status_code == 503 and r.json() == {"status": "draining"}
     assert r.headers["x-ai-navigator-release"] == "proc-test"
+    assert r.headers["connection"] == "close"          # keep-alive connections are let go while draining
     assert httpx.get(base + "/health", timeout=2).status_code == 200  # liveness is unaffected
 
     # After the drain period the listener closes: new connections are refused...

@@ -33,7 +33,14 @@ def test_baidu_unknown_places_by_name():
     _, params = q(build_url("baidu", S("家"), S("公园"), [], "walking"))
     d = dict(params)
     assert d["origin"] == "家" and d["destination"] == "公园" and d["mode"] == "walking"
-    assert "coord_type" not in d
+    assert "coord_type" not in d and "region" not in d
+
+
+def test_baidu_unknown_origin_is_searched_in_the_destination_city():
+    base, params = q(build_url("baidu", S("家"), S("外滩"), [], "walking"))
+    d = dict(params)
+    assert d["origin"] == "家" and d["region"] == "上海市" and d["destination_region"] == "上海市"
+    assert d["destination"].startswith("name:外滩|latlng:31.24")
 
 
 @pytest.mark.parametrize("mode,expected", [("driving", "driving"), ("transit", "transit"), ("walking", "walking")])

@@ -6,7 +6,9 @@ published by Amap's district data). English names are generated with pypinyin (d
 plus a few conventional spellings. The service itself reads only the generated CSV: neither cpca
 (which pulls pandas and a compiled extension) nor pypinyin is a runtime dependency.
 
-Usage: pip download --no-deps -d /tmp/cpca cpca==0.5.5 && python tools/build_gazetteer.py /tmp/cpca/cpca-0.5.5-py3-none-any.whl
+Usage (the output is reproducible byte for byte):
+    pip install pypinyin==0.55.0 && pip download --no-deps -d /tmp/cpca cpca==0.5.5
+    python tools/build_gazetteer.py /tmp/cpca/cpca-0.5.5-py3-none-any.whl
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import sys
 from pydantic import ValidationError
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ai-navigator", description="AI Navigation Assistant service")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve", help="run the HTTP service (one process on one port)")
@@ -25,6 +25,14 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def settings_from_args(args: argparse.Namespace):
+    """The one settings object: environment first, then any flag given on the command line."""
+    from .settings import Settings
+
+    overrides = {k: v for k, v in vars(args).items() if k != "command" and v is not None}
+    return Settings(**overrides)
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -32,11 +40,9 @@ def serve(args: argparse.Namespace) -> int:
     from .lifecycle import Lifecycle
     from .logs import setup_logging
     from .server import DrainingServer
-    from .settings import Settings
 
-    overrides = {k: v for k, v in vars(args).items() if k != "command" and v is not None}
     try:
-        settings = Settings(**overrides)
+        settings = settings_from_args(args)
     except ValidationError as exc:
         print(f"ai-navigator: invalid settings:\n{exc}", file=sys.stderr)
         return 2
@@ -57,6 +63,7 @@ def serve(args: argparse.Namespace) -> int:
         server_header=False,
         proxy_headers=True,
         timeout_graceful_shutdown=settings.grace_seconds,
+        timeout_keep_alive=settings.keepalive_seconds,
     )
     server = DrainingServer(config, lifecycle, settings.drain_seconds)
     server.run()
@@ -67,7 +74,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     if args.command == "version":
         from . import __version__
         print(__version__)

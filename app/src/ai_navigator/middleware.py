@@ -7,6 +7,7 @@ import logging
 import time
 
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from .metrics import Metrics
 from .settings import Settings
@@ -36,8 +37,10 @@ def _json_body(status: int, payload: dict) -> tuple[dict, dict]:
 
 
 class ServiceMiddleware:
-    def __init__(self, app, settings: Settings, metrics: Metrics) -> None:
+    def __init__(self, app, settings: Settings, metrics: Metrics, router=None, lifecycle=None) -> None:
         self.app = app
+        self.router = router
+        self.lifecycle = lifecycle
         self.limit = settings.max_body_bytes
         self.instance = settings.instance_name
         self.identity = [
@@ -46,6 +49,21 @@ class ServiceMiddleware:
         ]
         self.metrics = metrics
 
+    def _template(self, scope) -> str:
+        """Route template for metric labels: never the raw path (unbounded cardinality)."""
+        path = getattr(scope.get("route"), "path", None)
+        if path:
+            return path
+        # Routes FastAPI does not tag in the scope (/docs, /openapi.json): match them here.
+        for route in getattr(self.router, "routes", ()):
+            try:
+                match, _ = route.matches(scope)
+            except Exception:  # a route that cannot match this scope
+                continue
+            if match is Match.FULL:
+                return getattr(route, "path", None) or "unmatched"
+        return "unmatched"
+
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -53,6 +71,11 @@ class ServiceMiddleware:
         t0 = time.perf_counter()
         state = {"status": 500, "started": False}
         identity = self.identity
+        if self.lifecycle is not None and self.lifecycle.draining:
+            # While draining, close each keep-alive connection after its response, so a proxy's
+            # pooled connections are gone before the listener closes (no request lost on a
+            # connection the server is about to drop).
+            identity = identity + [(b"connection", b"close")]
 
         async def send_wrapper(message) -> None:
             if message["type"] == "http.response.start":
@@ -98,7 +121,7 @@ class ServiceMiddleware:
                 await send_wrapper(body)
         finally:
             elapsed = time.perf_counter() - t0
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            route = self._template(scope)
             method = scope.get("method", "")
             self.metrics.observe(route, method, state["status"], elapsed)
             access_log.info(

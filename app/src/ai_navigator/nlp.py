@@ -44,7 +44,7 @@ _PROVIDER_RE = [(p, re.compile(rx, re.I)) for p, rx in _PROVIDER_PATTERNS]
 # A mode word followed by one of these is part of a place name (步行街, 公交站, 地铁口, 地铁2号线).
 _NOT_MODE_AFTER = r"(?!站|街|口|公司|集团|大厦|总站|枢纽|[0-9一二三四五六七八九十]+号线|线)"
 _MODE_PATTERNS = [
-    ("walking", r"(?:步行|走路|徒步|走着|走过去)" + _NOT_MODE_AFTER),
+    ("walking", r"(?:步行|走路|徒步|走着|走过去)" + _NOT_MODE_AFTER + r"|走(?=到|去)"),
     ("riding", r"(?:骑行|骑车|骑着车|骑(?:共享)?单车|骑自行车|骑电动车|骑电瓶车|骑摩托车?)" + _NOT_MODE_AFTER),
     ("transit", r"(?:坐|乘|搭|乘坐)?(?:公交车?|地铁|巴士|公共交通|大巴|火车|高铁|动车|轻轨)" + _NOT_MODE_AFTER
      + r"|坐车|乘车"),
@@ -86,12 +86,13 @@ _ZH_PROTECTED = ["从化", "至德", "先锋", "再来"]
 _ZH_LEAD_NOISE = re.compile(
     r"^(?:请问|请|麻烦你?|帮我|帮忙|给我|替我|带我|我们|咱们|我想要|我想|我要|我得|我打算|我准备|想要|想|要|打算|准备|"
     r"能不能|可不可以|可以|怎么|如何|导航|规划|查一下|查查|查询|搜索|看看|看一下|一下|现在|马上|立刻|今天|明天|后天|"
-    r"周末|晚上|早上|上午|下午|中午|下班|放学|收工|嗯|呃|喂|那个|好的|我|你|一起|开始|then|and)+"
+    r"周末|晚上|早上|上午|下午|中午|下班|放学|收工|嗯|呃|喂|那个|好的|送孩子|接孩子|离我最近的|最近的|附近的|就近的|"
+    r"我|你|一起|开始)+"
 )
 _ZH_TAIL_NOISE = re.compile(
     r"(?:怎么走|怎么去|怎么过去|怎么到|怎么坐|如何走|如何去|如何到|要多久|多久|多远|远不远|的路线|路线规划|路线|的路|"
     r"导航|一下|看看|谢谢你?|可以吗|行吗|好吗|好不好|吧|呢|啊|呀|哦|嘛|了|的|过去|那边|那里|那儿|玩|逛逛|逛|看|"
-    r"一趟|一次|出发)+$"
+    r"一趟|一次|出发|最快|最近|最方便|最省钱|怎么|如何)+$"
 )
 _PUNCT = " \t\r\n,，。.!！?？~～、;；:：\"'“”‘’()（）[]【】<>《》-—_/\\|"
 _ZH_LIST_SPLIT = re.compile(r"\s*(?:、|,|，|;|；)\s*")
@@ -123,7 +124,7 @@ _EN_NOISE_WORDS = {
     "travelling", "visit", "reach", "take", "bring", "show", "give", "find", "tell", "navigate", "navigation",
     "direction", "directions", "route", "routes", "way", "the", "a", "how", "do", "does", "should", "let's",
     "lets", "now", "today", "tonight", "tomorrow", "quickly", "asap", "hey", "hi", "hello", "ok", "okay", "and",
-    "there", "what's", "whats", "is", "best", "fastest", "plan", "trip", "me,", "for", "on", "by", "in", "my", "leave",
+    "there", "what's", "whats", "is", "best", "fastest", "plan", "trip", "for", "on", "by", "in", "my", "leave",
 }
 _EN_LIST_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b)\s*", re.I)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -136,6 +137,7 @@ _PLACE_SUFFIX = re.compile(
 def _normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\t\n")
+    text = text.replace("|", ",")  # '|' separates stops in provider URLs: treat it as a list separator
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -277,8 +279,12 @@ def _roles_to_route(lead: str, items: list[tuple[str, str]], split, clean) -> Pa
     return _assemble(origin, stops, lead if not items else None)
 
 
+_ARROW = re.compile(r"\s*(?:->|→|=>|⇒|⟶|-->)\s*")
+
+
 def parse(query: str) -> ParsedRoute:
     text = _normalize(query)
+    text = _ARROW.sub("到" if _CJK.search(text) else " to ", text)
     text, provider = _take_provider(text)
     text, mode = _take_mode(text)
     text = re.sub(r"\s+", " ", text).strip()

@@ -65,6 +65,10 @@ def baidu_url(origin: Stop | None, destination: Stop, waypoints: list[Stop], mod
                             f"(it supports {', '.join(_BAIDU_MODES)})")
     params = [("origin", _baidu_point(origin)), ("destination", _baidu_point(destination)),
               ("mode", _BAIDU_MODES[mode])]
+    if origin.place is None and destination.place is not None:
+        # "region: when given, origin and destination are taken to be in that city unless each has
+        # its own" -- an unknown origin ("家") is then searched in the destination's city.
+        params.append(("region", destination.place.city))
     if origin.place is not None:
         params.append(("origin_region", origin.place.city))
     if destination.place is not None:
@@ -123,8 +127,13 @@ GOOGLE_MAX_WAYPOINTS = 9
 
 
 def _google_point(stop: Stop) -> str:
-    return stop.place.qualified_name if stop.place is not None and stop.place.kind != "landmark" \
-        else (f"{stop.name} {stop.place.city}" if stop.place is not None else stop.name)
+    # Google geocodes names; a known place gets its canonical name (with its city for landmarks and
+    # districts), an unknown one goes as written.
+    if stop.place is None:
+        return stop.name
+    if stop.place.kind == "landmark":
+        return f"{stop.name} {stop.place.city}"
+    return stop.place.qualified_name
 
 
 def google_url(origin: Stop | None, destination: Stop, waypoints: list[Stop], mode: str) -> str:

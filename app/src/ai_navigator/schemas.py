@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 Mode = Literal["driving", "transit", "walking", "riding"]
 Provider = Literal["baidu", "amap", "google"]
-PlaceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+_BAD_NAME = re.compile(r"[|\x00-\x1f\x7f]")
+
+
+def _plain_name(value: str) -> str:
+    # '|' separates stops and fields in the providers' URL formats; control characters have no place in a name.
+    if _BAD_NAME.search(value):
+        raise ValueError("place names must not contain '|' or control characters")
+    return value
+
+
+PlaceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+                      AfterValidator(_plain_name)]
 
 
 class Strict(BaseModel):

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
         10.0, ge=0, le=3600,
         description="After draining: seconds in-flight requests get to finish before they are cancelled.",
     )
+    keepalive_seconds: float = Field(
+        75.0, gt=0, le=3600,
+        description="Idle keep-alive timeout; keep it above the proxy's upstream keepalive_timeout (nginx: 60 s).",
+    )
     max_body_bytes: int = Field(16384, ge=256, le=10_000_000, description="Largest request body accepted (413 above).")
     max_query_chars: int = Field(500, ge=10, le=100_000, description="Longest natural-language query accepted.")
     instance_name: str = Field("", description="Name of this instance; default '<hostname>:<port>'.")

@@ -29,7 +29,7 @@ def _unprocessable(msg: str) -> JSONResponse:
 
 @router.post("/navigate", response_model=NavigateResponse, responses=_422,
              summary="Route link for a provider, keeping every stop in order")
-def navigate(body: NavigateRequest):
+async def navigate(body: NavigateRequest):
     try:
         return _answer(body.origin, body.destination, body.waypoints, body.mode, body.provider)
     except providers.ProviderError as exc:
@@ -38,7 +38,7 @@ def navigate(body: NavigateRequest):
 
 @router.post("/ai/navigate", response_model=AiNavigateResponse, responses=_422,
              summary="Route link from a Chinese or English sentence")
-def ai_navigate(body: AiNavigateRequest, request: Request):
+async def ai_navigate(body: AiNavigateRequest, request: Request):
     limit = request.app.state.settings.max_query_chars
     if len(body.query) > limit:
         return JSONResponse(status_code=422, content={

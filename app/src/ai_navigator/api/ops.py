@@ -30,26 +30,26 @@ class Version(BaseModel):
 
 
 @router.get("/health", response_model=Health, summary="Liveness: the process answers (no I/O)")
-def health(request: Request) -> dict:
+async def health(request: Request) -> dict:
     return {"status": "healthy", "service": SERVICE_NAME, "version": __version__,
             "release": request.app.state.settings.release}
 
 
 @router.get("/ready", response_model=Ready, summary="Readiness: 200 while serving, 503 once shutdown begins",
             responses={503: {"model": Ready, "description": "Draining: take this instance out of rotation"}})
-def ready(request: Request):
+async def ready(request: Request):
     if request.app.state.lifecycle.draining:
         return JSONResponse(status_code=503, content={"status": "draining"})
     return {"status": "ready"}
 
 
 @router.get("/version", response_model=Version, summary="Package version, release id and instance name")
-def version(request: Request) -> dict:
+async def version(request: Request) -> dict:
     s = request.app.state.settings
     return {"version": __version__, "release": s.release, "instance": s.instance_name}
 
 
 @router.get("/metrics", summary="Prometheus metrics (text format)", response_class=Response,
             responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
-def metrics(request: Request) -> Response:
+async def metrics(request: Request) -> Response:
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -26,12 +26,12 @@ def _asset(name: str) -> str:
 
 
 @router.get("/", response_class=HTMLResponse, summary="Chat page: ask for a route in Chinese or English")
-def index() -> HTMLResponse:
+async def index() -> HTMLResponse:
     return HTMLResponse(_asset("index.html"), headers=_PAGE_HEADERS)
 
 
 @router.get("/static/{name}", include_in_schema=False)
-def static(name: str) -> Response:
+async def static(name: str) -> Response:
     if name not in _TYPES:
         return Response('{"detail":"Not Found"}', status_code=404, media_type="application/json")
     return Response(_asset(name), media_type=_TYPES[name], headers=_PAGE_HEADERS)

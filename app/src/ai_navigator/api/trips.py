@@ -19,7 +19,7 @@ def _unprocessable(exc: Exception) -> JSONResponse:
 
 @router.post("/transport/recommend", response_model=TransportResponse, responses=_422,
              summary="Transport options and a recommendation for a trip")
-def transport_recommend(body: TransportRequest):
+async def transport_recommend(body: TransportRequest):
     try:
         return trips.recommend_transport(body.origin, body.destination, body.distance_km, body.budget,
                                          body.travelers)
@@ -29,7 +29,7 @@ def transport_recommend(body: TransportRequest):
 
 @router.post("/travel/guide", response_model=GuideResponse, responses=_422,
              summary="Multi-day itinerary (no attraction repeated) and budget")
-def travel_guide(body: GuideRequest):
+async def travel_guide(body: GuideRequest):
     try:
         return trips.travel_guide(body.destination, body.duration_days, body.style, body.budget_level,
                                   body.travelers)
@@ -39,7 +39,7 @@ def travel_guide(body: GuideRequest):
 
 @router.post("/speed/check", response_model=SpeedResponse, responses=_422,
              summary="Compare a speed with the limit for a road type")
-def speed_check(body: SpeedRequest):
+async def speed_check(body: SpeedRequest):
     try:
         return trips.check_speed(body.current_speed, body.road_type, body.speed_limit)
     except trips.TripError as exc:

@@ -50,12 +50,9 @@
     }
   }
 
-  form.addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    var q = input.value.trim();
+  function ask(q) {
     if (!q) return;
     line(bubble("user"), q);
-    input.value = "";
     var body = { query: q };
     if (provider.value) body.provider = provider.value;
     fetch("/api/ai/navigate", {
@@ -67,5 +64,16 @@
         if (r.ok && data) showRoute(data); else showError(r.status, data);
       });
     }).catch(function () { showError(0, null); });
+  }
+
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var q = input.value.trim();
+    input.value = "";
+    ask(q);
   });
+
+  // A shared link /?q=... asks that question on load (the value only ever becomes text).
+  var shared = new URLSearchParams(window.location.search).get("q");
+  if (shared) ask(shared.slice(0, 500));
 })();
