@@ -1,0 +1,40 @@
+# Thin wrappers. Needs root (the lab uses namespaces, mounts and systemd-nspawn).
+VENV := .venv/bin
+LAB := molecule/shared/lab.sh
+SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
+export ANSIBLE_FORCE_COLOR := false
+
+.PHONY: setup demo test lint unit molecule bench destroy
+
+setup:
+	scripts/setup.sh
+
+## demo: boot the lab fleet (1 LB + 2 app hosts), deploy with site.yml, show an answer
+demo: setup
+	ln -sfn $$($(LAB) create demo lb1 app1 app2) inventories/lab/hosts.yml
+	$(VENV)/ansible-playbook playbooks/site.yml
+	@lb=$$($(VENV)/ansible-inventory --host lb1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["ansible_host"])'); \
+	echo; echo "The lab fleet answers at http://$$lb/ (inventory: inventories/lab/hosts.yml)"; \
+	echo "\$$ curl -s -X POST http://$$lb/api/ai/navigate -H 'Content-Type: application/json' -d '{\"query\": \"from Berlin to Munich via Nuremberg by train\"}'"; \
+	curl -s -X POST http://$$lb/api/ai/navigate -H 'Content-Type: application/json' \
+	  -d '{"query": "from Berlin to Munich via Nuremberg by train"}'; echo
+
+## test: lint, the service's tests, the collection's unit tests, every molecule scenario
+test: setup lint unit molecule
+
+lint:
+	$(VENV)/ansible-lint
+	$(VENV)/ruff check app bench molecule roles tests
+
+unit:
+	$(VENV)/pytest -q app/tests tests
+
+molecule:
+	@for s in $(SCENARIOS); do echo "== molecule test -s $$s"; $(VENV)/molecule test -s $$s || exit 1; done
+
+bench: setup
+	$(VENV)/python app/bench/bench_service.py
+
+destroy:
+	$(LAB) destroy --all
+	rm -f inventories/lab/hosts.yml

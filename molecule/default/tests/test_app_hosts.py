@@ -1,0 +1,81 @@
+"""App hosts: every instance runs as an unprivileged, sandboxed systemd unit and answers."""
+
+import re
+import time
+
+import fleet
+import pytest
+
+PORTS = [8000, 8001, 8002, 8003]  # the defaults: 4 instances from port 8000
+testinfra_hosts = [f"ansible://{h}" for h in fleet.group("ai_navigator_app")]
+
+
+@pytest.mark.parametrize("port", PORTS)
+def test_instance_unit_active_and_enabled(host, port):
+    unit = host.service(f"ai-navigator@{port}.service")
+    assert unit.is_running
+    assert unit.is_enabled
+
+
+@pytest.mark.parametrize("port", PORTS)
+def test_instance_listens_and_is_ready(host, port):
+    assert host.socket(f"tcp://0.0.0.0:{port}").is_listening
+    status, headers, _ = fleet.http_get(f"http://{fleet.address(host.backend.host)}:{port}/ready")
+    assert status == 200
+    assert headers["X-AI-Navigator-Instance"] == f"{host.backend.host}:{port}"
+
+
+def test_no_more_instances_than_configured(host):
+    units = host.run("systemctl list-units --plain --no-legend --state=active 'ai-navigator@*'").stdout
+    assert sorted(int(p) for p in re.findall(r"ai-navigator@(\d+)\.service", units)) == PORTS
+
+
+def test_service_user_is_not_root_and_has_no_shell(host):
+    user = host.user("ai-navigator")
+    assert user.uid != 0
+    assert user.shell == "/usr/sbin/nologin"
+    main_pid = host.run("systemctl show -p MainPID --value ai-navigator@8000").stdout.strip()
+    assert host.run(f"ps -o user= -p {main_pid}").stdout.strip() == "ai-navigator"
+
+
+def test_current_release_is_the_one_serving(host):
+    current = host.file("/opt/ai-navigator/current")
+    assert current.is_symlink
+    release = current.linked_to.rsplit("/", 1)[-1]
+    assert host.file(f"/opt/ai-navigator/releases/{release}/venv/bin/ai-navigator").exists
+    assert f"AI_NAVIGATOR_RELEASE={release}\n" in host.file("/etc/ai-navigator/ai-navigator.env").content_string
+    _, headers, _ = fleet.http_get(f"http://{fleet.address(host.backend.host)}:8000/version")
+    assert headers["X-AI-Navigator-Release"] == release
+
+
+def test_unit_is_sandboxed_and_limited(host):
+    exposure = host.run("systemd-analyze security ai-navigator@8000.service").stdout
+    score = float(re.search(r"Overall exposure level for \S+: ([0-9.]+)", exposure).group(1))
+    print(f"systemd-analyze security exposure: {score}")
+    assert score <= 2.0
+    props = host.run("systemctl show -p MemoryMax -p TasksMax -p Type -p WatchdogUSec -p Restart ai-navigator@8000").stdout
+    assert "MemoryMax=536870912" in props
+    assert "Type=notify" in props
+    assert "Restart=always" in props
+    assert "WatchdogUSec=10s" in props
+
+
+def test_killed_instance_comes_back(host):
+    port = 8001
+    unit = f"ai-navigator@{port}"
+    old_pid = host.run(f"systemctl show -p MainPID --value {unit}").stdout.strip()
+    url = f"http://{fleet.address(host.backend.host)}:{port}/ready"
+    host.run_test(f"kill -9 {old_pid}")
+    killed = time.monotonic()
+    while time.monotonic() - killed < 10:
+        try:
+            if fleet.http_get(url, timeout=0.5)[0] == 200:
+                break
+        except OSError:
+            pass
+        time.sleep(0.05)
+    back_after = time.monotonic() - killed
+    new_pid = host.run(f"systemctl show -p MainPID --value {unit}").stdout.strip()
+    print(f"kill -9 {host.backend.host}:{port}: answering /ready again after {back_after:.2f} s")
+    assert new_pid not in ("0", old_pid)
+    assert back_after < 5

@@ -1,0 +1,47 @@
+"""Load balancers: nginx fronts every instance of every app host, and traffic reaches them all."""
+
+import re
+from collections import Counter
+
+import fleet
+
+testinfra_hosts = [f"ansible://{h}" for h in fleet.group("ai_navigator_lb")]
+PORTS = range(8000, 8004)
+
+
+def test_nginx_running_enabled_listening(host):
+    nginx = host.service("nginx")
+    assert nginx.is_running
+    assert nginx.is_enabled
+    assert host.socket("tcp://0.0.0.0:80").is_listening
+
+
+def test_upstream_lists_every_instance_of_every_app_host(host):
+    config = host.run_test("nginx -T").stdout
+    upstream = re.search(r"upstream ai_navigator \{(.*?)\}", config, re.DOTALL).group(1)
+    servers = set(re.findall(r"^\s*server (\S+) max_fails=3 fail_timeout=30s;", upstream, re.MULTILINE))
+    expected = {f"{fleet.address(h)}:{p}" for h in fleet.group("ai_navigator_app") for p in PORTS}
+    assert servers == expected
+    assert "least_conn;" in upstream
+    assert "keepalive 32;" in upstream
+
+
+def test_requests_reach_instances_on_every_app_host(host):
+    lb = fleet.address(host.backend.host)
+    answered_by = Counter()
+    for _ in range(40):
+        status, headers, body = fleet.http_get(f"http://{lb}/version")
+        assert status == 200
+        assert headers["X-AI-Navigator-LB"] == host.backend.host
+        answered_by[headers["X-AI-Navigator-Instance"].split(":")[0]] += 1
+    print(f"requests through {host.backend.host} by app host: {dict(answered_by)}")
+    assert set(answered_by) == set(fleet.group("ai_navigator_app"))
+
+
+def test_health_through_the_lb_is_not_logged(host):
+    lb = fleet.address(host.backend.host)
+    status, _, body = fleet.http_get(f"http://{lb}/health")
+    assert status == 200
+    assert b'"status":"healthy"' in body.replace(b" ", b"")
+    host.run_test("sync")
+    assert "GET /health" not in host.file("/var/log/nginx/access.log").content_string

@@ -1,0 +1,91 @@
+"""What the scenarios' tests share: the lab inventory, HTTP from the controller, playbook runs.
+
+Molecule runs the testinfra verifier with MOLECULE_INVENTORY_FILE set; everything here reads
+the fleet from that inventory, so the tests hold for any number of hosts per group.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from email.message import Message
+from functools import cache
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+BIN = pathlib.Path(sys.executable).parent
+
+
+@cache
+def inventory() -> dict:
+    out = subprocess.run(
+        [BIN / "ansible-inventory", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--list"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return json.loads(out)
+
+
+def group(name: str) -> list[str]:
+    return sorted(inventory().get(name, {}).get("hosts", []))
+
+
+def address(host: str) -> str:
+    return inventory()["_meta"]["hostvars"][host]["ansible_host"]
+
+
+def http_get(url: str, timeout: float = 3.0) -> tuple[int, Message, bytes]:
+    """GET that returns (status, headers, body) for any status; raises only on no answer."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def run_playbook(*args: str, inventory_file: str | None = None) -> subprocess.CompletedProcess:
+    """ansible-playbook against the scenario's fleet, output captured."""
+    return subprocess.run(
+        [BIN / "ansible-playbook", "-i", inventory_file or os.environ["MOLECULE_INVENTORY_FILE"], *args],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )
+
+
+def recap(output: str) -> dict[str, dict[str, int]]:
+    """PLAY RECAP counters per host: {'app1': {'ok': 3, 'changed': 0, ...}}."""
+    counts = {}
+    for host, rest in re.findall(r"^(\S+)\s+:\s+(ok=.*)$", output, re.MULTILINE):
+        counts[host] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", rest)}
+    return counts
+
+
+def write_inventory(path: pathlib.Path, groups: dict[str, list[str]]) -> str:
+    """An inventory of the same hosts (same connection settings) in the groups given."""
+    hostvars = inventory()["_meta"]["hostvars"]
+    connection = {
+        name: {k: v for k, v in hostvars[name].items() if k.startswith("ansible_")}
+        for hosts in groups.values() for name in hosts
+    }
+    data = {"all": {"children": {g: {"hosts": {h: connection[h] for h in hosts}} for g, hosts in groups.items()}}}
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def fleet_state(paths: list[str]) -> dict[str, str]:
+    """Per host: checksums of `paths` and the main PIDs of nginx and every instance.
+
+    Equal before and after a run means the run wrote nothing and restarted nothing.
+    """
+    import testinfra
+
+    state = {}
+    for name in group("ai_navigator_app") + group("ai_navigator_lb"):
+        host = testinfra.get_host(f"ansible://{name}?ansible_inventory={os.environ['MOLECULE_INVENTORY_FILE']}")
+        state[name] = host.run(
+            "sha256sum %s 2>&1; systemctl show -p Id -p MainPID 'ai-navigator@*' nginx.service" % " ".join(paths)
+        ).stdout
+    return state

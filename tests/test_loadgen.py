@@ -1,0 +1,53 @@
+"""bench/loadgen.py against a real server on loopback: every request counted, failures seen."""
+
+import http.server
+import threading
+
+import loadgen
+import pytest
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    calls = 0
+
+    def do_GET(self):
+        Handler.calls += 1
+        status = 503 if self.path == "/flaky" and Handler.calls % 4 == 0 else 200
+        self.send_response(status)
+        self.send_header("Content-Length", "2")
+        self.send_header("X-AI-Navigator-Release", "r1")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_counts_every_request_and_release(server):
+    report = loadgen.Load(server + "/ok", rate=100, workers=2, timeout=2, body=None).run(1.0)
+    assert 50 <= report.sent <= 110  # the rate is a ceiling; a busy machine may fall short
+    assert report.failed == 0 and report.ok == report.sent
+    assert report.releases == {"r1": report.sent}
+
+
+def test_non_2xx_and_refused_connections_are_failures(server):
+    Handler.calls = 0
+    report = loadgen.Load(server + "/flaky", rate=80, workers=2, timeout=2, body=None).run(1.0)
+    assert report.failed == sum(1 for f in report.failures if f["status"] == 503) > 0
+    closed = loadgen.Load("http://127.0.0.1:9/", rate=20, workers=1, timeout=1, body=None).run(0.5)
+    assert closed.sent > 0 and closed.failed == closed.sent and closed.failures[0]["error"]
+
+
+def test_longest_gap_is_the_outage_a_client_saw():
+    ok = [loadgen.Result(t, 0.0, 200, None, None, None) for t in (0.0, 0.1, 0.2, 1.7, 1.8)]
+    assert loadgen.summarize("u", ok, 2.0).longest_gap == pytest.approx(1.5)
