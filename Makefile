@@ -11,13 +11,14 @@ setup:
 
 ## demo: boot the lab fleet (1 LB + 2 app hosts), deploy with site.yml, show an answer
 demo: setup
-	ln -sfn $$($(LAB) create demo lb1 app1 app2) inventories/lab/hosts.yml
+	$(LAB) create demo lb1 app1 app2 >/dev/null
+	ln -sfn /var/lib/ai-navigator-lab/demo/hosts.yml inventories/lab/hosts.yml
 	$(VENV)/ansible-playbook playbooks/site.yml
 	@lb=$$($(VENV)/ansible-inventory --host lb1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["ansible_host"])'); \
 	echo; echo "The lab fleet answers at http://$$lb/ (inventory: inventories/lab/hosts.yml)"; \
-	echo "\$$ curl -s -X POST http://$$lb/api/ai/navigate -H 'Content-Type: application/json' -d '{\"query\": \"from Berlin to Munich via Nuremberg by train\"}'"; \
+	echo "\$$ curl -s -X POST http://$$lb/api/ai/navigate -H 'Content-Type: application/json' -d '{\"query\": \"from Berlin to Munich via Nuremberg\"}'"; \
 	curl -s -X POST http://$$lb/api/ai/navigate -H 'Content-Type: application/json' \
-	  -d '{"query": "from Berlin to Munich via Nuremberg by train"}'; echo
+	  -d '{"query": "from Berlin to Munich via Nuremberg"}'; echo
 
 ## test: lint, the service's tests, the collection's unit tests, every molecule scenario
 test: setup lint unit molecule
@@ -30,7 +31,7 @@ unit:
 	$(VENV)/pytest -q app/tests tests
 
 molecule:
-	@for s in $(SCENARIOS); do echo "== molecule test -s $$s"; $(VENV)/molecule test -s $$s || exit 1; done
+	@for s in $(SCENARIOS); do $(VENV)/python scripts/molecule_timed.py $$s || exit 1; done
 
 bench: setup
 	$(VENV)/python app/bench/bench_service.py

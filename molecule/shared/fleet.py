@@ -17,6 +17,8 @@ import urllib.request
 from email.message import Message
 from functools import cache
 
+import testinfra
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(sys.executable).parent
 
@@ -80,12 +82,11 @@ def fleet_state(paths: list[str]) -> dict[str, str]:
 
     Equal before and after a run means the run wrote nothing and restarted nothing.
     """
-    import testinfra
+    command = "sha256sum %s 2>&1; systemctl show -p Id -p MainPID 'ai-navigator@*' nginx.service" % " ".join(paths)
+    return {name: run_on(name, command)[1] for name in group("ai_navigator_app") + group("ai_navigator_lb")}
 
-    state = {}
-    for name in group("ai_navigator_app") + group("ai_navigator_lb"):
-        host = testinfra.get_host(f"ansible://{name}?ansible_inventory={os.environ['MOLECULE_INVENTORY_FILE']}")
-        state[name] = host.run(
-            "sha256sum %s 2>&1; systemctl show -p Id -p MainPID 'ai-navigator@*' nginx.service" % " ".join(paths)
-        ).stdout
-    return state
+
+def run_on(host: str, command: str) -> tuple[int, str]:
+    """Run a shell command on a lab host over SSH: (exit status, stdout)."""
+    result = testinfra.get_host(f"ansible://{host}?ansible_inventory={os.environ['MOLECULE_INVENTORY_FILE']}").run(command)
+    return result.rc, result.stdout

@@ -1,0 +1,45 @@
+"""Scaling in stops and disables the surplus instances and takes them out of nginx; scaling
+back out brings them back. Runs last: it leaves the fleet as converge made it."""
+
+import json
+import re
+
+import fleet
+import pytest
+
+APPS = fleet.group("ai_navigator_app")
+LB = fleet.group("ai_navigator_lb")[0]
+
+
+def upstream_servers() -> set[str]:
+    _, config = fleet.run_on(LB, "nginx -T")
+    return set(re.findall(r"^\s*server (\S+) max_fails", config, re.MULTILINE))
+
+
+def instance_states(host: str) -> dict[int, str]:
+    _, out = fleet.run_on(host, "for p in 8000 8001 8002 8003; do "
+                                "echo $p $(systemctl is-active ai-navigator@$p) $(systemctl is-enabled ai-navigator@$p); done")
+    return {int(line.split()[0]): " ".join(line.split()[1:]) for line in out.splitlines()}
+
+
+@pytest.fixture(scope="module")
+def scaled_in():
+    result = fleet.run_playbook("-e", json.dumps({"ai_navigator_app_instances": 2}), "playbooks/site.yml")
+    assert result.returncode == 0, result.stdout[-3000:]
+    yield
+    result = fleet.run_playbook("playbooks/site.yml")
+    assert result.returncode == 0, result.stdout[-3000:]
+    for host in APPS:
+        assert set(instance_states(host).values()) == {"active enabled"}
+    assert len(upstream_servers()) == 4 * len(APPS)
+
+
+@pytest.mark.parametrize("host", APPS)
+def test_surplus_instances_stopped_and_disabled(scaled_in, host):
+    states = instance_states(host)
+    assert states[8000] == states[8001] == "active enabled"
+    assert states[8002] == states[8003] == "inactive disabled"
+
+
+def test_nginx_upstream_follows(scaled_in):
+    assert upstream_servers() == {f"{fleet.address(h)}:{p}" for h in APPS for p in (8000, 8001)}
