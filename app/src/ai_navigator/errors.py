@@ -9,6 +9,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .nlp import ParseError
+from .providers import ProviderError
+from .trips import TripError
+
+# Requests the domain logic cannot answer (no destination, a stop a provider cannot carry, an
+# unknown place without a distance): 422 with the logic's own message.
+UNANSWERABLE = (ParseError, ProviderError, TripError)
+
 log = logging.getLogger("ai_navigator.error")
 
 
@@ -27,6 +35,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": "Invalid request", "errors": _clean(exc.errors())})
+
+    async def _unanswerable(request: Request, exc: ValueError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": str(exc)})
+
+    for error in UNANSWERABLE:
+        app.add_exception_handler(error, _unanswerable)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

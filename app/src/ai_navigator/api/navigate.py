@@ -23,17 +23,10 @@ def _answer(origin, destination, waypoints, mode, provider) -> dict:
             "provider": chosen, "url": url, "places": places}
 
 
-def _unprocessable(msg: str) -> JSONResponse:
-    return JSONResponse(status_code=422, content={"detail": msg})
-
-
 @router.post("/navigate", response_model=NavigateResponse, responses=_422,
              summary="Route link for a provider, keeping every stop in order")
 async def navigate(body: NavigateRequest):
-    try:
-        return _answer(body.origin, body.destination, body.waypoints, body.mode, body.provider)
-    except providers.ProviderError as exc:
-        return _unprocessable(str(exc))
+    return _answer(body.origin, body.destination, body.waypoints, body.mode, body.provider)
 
 
 @router.post("/ai/navigate", response_model=AiNavigateResponse, responses=_422,
@@ -45,14 +38,8 @@ async def ai_navigate(body: AiNavigateRequest, request: Request):
             "detail": "Invalid request",
             "errors": [{"loc": ["body", "query"], "msg": f"query longer than {limit} characters",
                         "type": "string_too_long"}]})
-    try:
-        parsed = nlp.parse(body.query)
-    except nlp.ParseError as exc:
-        return _unprocessable(str(exc))
-    provider = body.provider or parsed.provider
-    try:
-        answer = _answer(parsed.origin, parsed.destination, parsed.waypoints, parsed.mode or "driving", provider)
-    except providers.ProviderError as exc:
-        return _unprocessable(str(exc))
+    parsed = nlp.parse(body.query)
+    answer = _answer(parsed.origin, parsed.destination, parsed.waypoints, parsed.mode or "driving",
+                     body.provider or parsed.provider)
     answer["query"] = body.query
     return answer
