@@ -5,7 +5,8 @@ The wheelhouse holds the service's own wheel and every pinned dependency from
 requirements.lock, as binary wheels for the target interpreter, so hosts install with
 `pip --no-index` (no internet on the hosts; every host gets identical versions).
 
-Prints one JSON object: {"release", "version", "path", "changed"}.
+Prints one JSON object: {"release", "version", "path", "changed"}; path holds the wheels and
+wheelhouse.tar, the same wheels in one file for pushing.
 The release id defaults to <version>-<hash of the source>, so a changed source is a new
 release and an unchanged one is the same release (idempotent deploys).
 """
@@ -20,9 +21,11 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import tomllib
 
+ARCHIVE = "wheelhouse.tar"
 HASHED = ("pyproject.toml", "requirements.lock", "src")
 NOT_SOURCE = ("build", ".venv", "*.egg-info", "__pycache__", "*.pyc", ".pytest_cache")
 IGNORED = shutil.ignore_patterns(*NOT_SOURCE)
@@ -56,6 +59,11 @@ def build(source: pathlib.Path, target: pathlib.Path, python: str, machine: str)
         check=True,
     )
     shutil.copy2(source / "requirements.lock", tmp / "requirements.lock")
+    # One file to push (one round trip per host instead of one per wheel).
+    with tarfile.open(tmp / ARCHIVE, "w") as archive:
+        for path in sorted(tmp.iterdir()):
+            if path.name != ARCHIVE:
+                archive.add(path, arcname=path.name)
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
 
@@ -73,7 +81,7 @@ def main() -> int:
     version = tomllib.loads((source / "pyproject.toml").read_text())["project"]["version"]
     release = args.release or f"{version}-{source_digest(source)}"
     target = args.cache / release / f"cp{args.python.replace('.', '')}-{args.machine}"
-    changed = not target.is_dir()
+    changed = not (target / ARCHIVE).is_file()  # the archive is written last
     if changed:
         build(source, target, args.python, args.machine)
     json.dump({"release": release, "version": version, "path": str(target), "changed": changed}, sys.stdout)
