@@ -37,5 +37,5 @@ bench: setup
 	$(VENV)/python app/bench/bench_service.py
 
 destroy:
-	$(LAB) destroy --all
+	$(LAB) destroy demo
 	rm -f inventories/lab/hosts.yml
