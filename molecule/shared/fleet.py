@@ -49,17 +49,25 @@ def http_get(url: str, timeout: float = 3.0) -> tuple[int, Message, bytes]:
         return error.code, error.headers, error.read()
 
 
+def plain_env(**extra: str) -> dict[str, str]:
+    """The environment for Ansible commands whose output a test reads: no colour codes
+    (Molecule forces colour for its own runs)."""
+    env = {k: v for k, v in os.environ.items() if k != "ANSIBLE_FORCE_COLOR"}
+    return {**env, "ANSIBLE_NOCOLOR": "1", **extra}
+
+
 def run_playbook(*args: str, inventory_file: str | None = None) -> subprocess.CompletedProcess:
     """ansible-playbook against the scenario's fleet, output captured."""
     return subprocess.run(
         [BIN / "ansible-playbook", "-i", inventory_file or os.environ["MOLECULE_INVENTORY_FILE"], *args],
-        capture_output=True, text=True, cwd=REPO, check=False,
+        capture_output=True, text=True, cwd=REPO, check=False, env=plain_env(),
     )
 
 
 def recap(output: str) -> dict[str, dict[str, int]]:
     """PLAY RECAP counters per host: {'app1': {'ok': 3, 'changed': 0, ...}}."""
     counts = {}
+    assert "PLAY RECAP" in output, f"no PLAY RECAP in:\n{output[-2000:]}"
     for host, rest in re.findall(r"^(\S+)\s+:\s+(ok=.*)$", output, re.MULTILINE):
         counts[host] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", rest)}
     return counts

@@ -24,8 +24,10 @@ def assert_stopped_in_preflight(result, *words):
     assert result.returncode != 0, output
     for word in words:
         assert word in output, f"{word!r} not in the output:\n{output[-3000:]}"
-    for host, counts in fleet.recap(result.stdout).items():
-        assert counts["changed"] == 0, f"{host} changed: {counts}"
+    counts = fleet.recap(result.stdout)
+    assert counts, "no host in the PLAY RECAP"
+    for host, host_counts in counts.items():
+        assert host_counts["changed"] == 0, f"{host} changed: {host_counts}"
 
 
 CASES = {

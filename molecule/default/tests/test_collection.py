@@ -11,7 +11,7 @@ def test_built_collection_runs_site_by_fqcn(tmp_path):
     bin_dir = fleet.BIN
     collections = tmp_path / "collections"
     # Only the temporary path: the checkout's own link must not count as "already installed".
-    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(collections)}
+    env = fleet.plain_env(ANSIBLE_COLLECTIONS_PATH=str(collections))
     subprocess.run([bin_dir / "ansible-galaxy", "collection", "build", "--output-path", tmp_path, fleet.REPO],
                    check=True, capture_output=True, env=env)
     tarball = next(tmp_path.glob("ai_navigator-fleet-*.tar.gz"))
