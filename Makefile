@@ -25,7 +25,8 @@ test: setup lint unit molecule
 
 lint:
 	$(VENV)/ansible-lint
-	$(VENV)/ruff check app bench molecule roles tests
+	$(VENV)/ruff check app bench molecule roles scripts tests
+	shellcheck molecule/shared/lab.sh scripts/setup.sh .ci/run
 
 unit:
 	$(VENV)/pytest -q app/tests tests
