@@ -121,7 +121,7 @@ class Load:
             [sys.executable, str(LOADGEN), url, "--rate", str(rate), "--workers", str(workers),
              "--timeout", str(timeout), "--duration", "600", "--out", self.out],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.started = time.monotonic()
+        self.started, self.began_wall = time.monotonic(), time.time()
 
     def stop(self) -> dict:
         self.proc.send_signal(signal.SIGINT)
@@ -166,6 +166,11 @@ class VipWatcher(threading.Thread):
             status, headers = get(self.vip, "/version", timeout=0.3)
             self.samples.append((at, headers.get("x-ai-navigator-lb") if status == 200 else None))
             self.halt.wait(0.05)
+
+    def longest_silence(self, after: float) -> float:
+        """Longest time between two answers (any LB) from `after` on: what a new client saw."""
+        answers = [at for at, who in self.samples if who and at >= after]
+        return max((b - a for a, b in zip(answers, answers[1:])), default=float("inf"))
 
     def first_answer_from(self, lb: str, after: float) -> float | None:
         return next((at for at, who in self.samples if who == lb and at >= after), None)
