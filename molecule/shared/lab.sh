@@ -70,17 +70,19 @@ host_octet() {
 }
 
 start_apt_proxy() {
-  ip addr show dev lo | grep -q " $SERVICES_ADDR/" || ip addr add "$SERVICES_ADDR/32" dev lo
+  # Not `ip ... | grep -q`: under pipefail, grep quitting early makes ip die of SIGPIPE and the
+  # pipeline fail although the address is there (then `ip addr add` fails: "already assigned").
+  [[ $(ip -o addr show dev lo) == *" $SERVICES_ADDR/"* ]] || ip addr add "$SERVICES_ADDR/32" dev lo
   # Without this file apt-cacher-ng remaps Debian requests to a public mirror list.
   grep -qx "$DEBIAN_MIRROR/" /etc/apt-cacher-ng/backends_debian 2>/dev/null \
     || printf '%s/\n' "$DEBIAN_MIRROR" >/etc/apt-cacher-ng/backends_debian
-  if ! ss -ltn "sport = :$APT_PROXY_PORT" | grep -q "$SERVICES_ADDR"; then
+  if [[ $(ss -ltn "sport = :$APT_PROXY_PORT") != *"$SERVICES_ADDR"* ]]; then
     pkill -x apt-cacher-ng 2>/dev/null || true
     install -d -o apt-cacher-ng /run/apt-cacher-ng /var/cache/apt-cacher-ng /var/log/apt-cacher-ng
     /usr/sbin/apt-cacher-ng -c /etc/apt-cacher-ng BindAddress="$SERVICES_ADDR" Port="$APT_PROXY_PORT" \
       pidfile=/run/apt-cacher-ng/pid SocketPath=/run/apt-cacher-ng/socket ForeGround=0
     for _ in $(seq 50); do
-      ss -ltn "sport = :$APT_PROXY_PORT" | grep -q "$SERVICES_ADDR" && return; sleep 0.1
+      [[ $(ss -ltn "sport = :$APT_PROXY_PORT") == *"$SERVICES_ADDR"* ]] && return; sleep 0.1
     done
     die "apt-cacher-ng did not start"
   fi
