@@ -197,6 +197,34 @@ def test_stopped_lb_comes_back_without_taking_the_vip(lab, load):
     assert report["failed"] == 0, report["failures"][:5]
 
 
+def test_nginx_down_on_active_lb_moves_the_vip(lab, load):
+    """keepalived's health check: the VIP leaves an LB whose nginx stopped (the host stays up)."""
+    active = lab.vip_holder()
+    standby = other_lb(lab, active)
+    watcher = VipWatcher(lab.vip)
+    running = load()
+    watcher.start()
+    time.sleep(2)
+    began = time.monotonic()
+    lab.ssh(active, "systemctl stop nginx.service")
+    wait_for(lambda: lab.vip_holder() == standby, timeout=10)
+    time.sleep(2)
+    report = running.stop()
+    watcher.halt.set()
+    watcher.join()
+    moved = watcher.first_answer_from(standby, began)
+    outage = watcher.longest_silence(began - 1.0)
+    lab.ssh(active, "systemctl start nginx.service")
+    # Back in rotation as the BACKUP once its check passes again (rise), without taking the VIP.
+    wait_for(lambda: "BACKUP" in lab.ssh(active, "journalctl -u keepalived.service --since=-20s -o cat --no-pager"),
+             timeout=15, interval=0.5)
+    record(f"4c nginx stopped on the active LB {active}: no answer through the VIP for {outage:.2f}s (VIP answered by "
+           f"{standby} {moved - began:.2f}s after the stop); failed={report['failed']}/{report['sent']} "
+           f"(refused while the check confirms nginx is down); back as BACKUP once nginx runs")
+    assert moved is not None and moved - began < 5.0, "the VIP did not leave the LB whose nginx is down"
+    assert lab.vip_holder() == standby
+
+
 def test_app_host_reboot(lab, load):
     host = lab.groups["ai_navigator_app"][-1]
     ports = [int(p) for p in lab.ssh(host, "systemctl list-units --plain --no-legend 'ai-navigator@*.service'"
