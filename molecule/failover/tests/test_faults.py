@@ -105,6 +105,9 @@ def test_app_host_cut_off(lab, load):
     host = lab.groups["ai_navigator_app"][-1]
     address, ns = lab.address[host], lab.netns(host)
     lb = lab.vip_holder()
+    # Link down drops the routes through the link; the default route must come back with it.
+    default_route = subprocess.run(["ip", "-n", ns, "route", "show", "default"], check=True,
+                                   capture_output=True, text=True).stdout.split()
     running = load()
     time.sleep(2)
     down_at = time.time()
@@ -112,6 +115,8 @@ def test_app_host_cut_off(lab, load):
     time.sleep(8)
     up_at = time.time()
     subprocess.run(["ip", "-n", ns, "link", "set", "eth0", "up"], check=True)
+    if default_route:
+        subprocess.run(["ip", "-n", ns, "route", "replace", *default_route], check=True)
 
     def serving():
         """the LB has an answer from the host again"""
