@@ -54,23 +54,29 @@ def answered_by(line: dict, address: str) -> bool:
 
 
 def test_kill_9_instance(lab, load):
+    """Three kills in one load window (start-up time varies on a busy machine): the median is
+    held to the goal, every figure is printed."""
     host, port = lab.groups["ai_navigator_app"][0], 8000
-    old = lab.main_pid(host, port)
     lb = lab.vip_holder()
     running = load()
     time.sleep(2)
-    # Lab hosts share the controller's clock: the host notes when it killed, the controller when it answered.
-    killed_at = float(lab.ssh(host, f"date +%s.%N; kill -9 {old}"))
-    wait_for(lambda: get(lab.address[host], "/ready", port, timeout=0.2)[0] == 200, timeout=30)
-    back = time.time() - killed_at
-    time.sleep(2)
+    backs = []
+    for _ in range(3):
+        old = lab.main_pid(host, port)
+        # Lab hosts share the controller's clock: the host notes when it killed, the controller
+        # when the new process answered.
+        killed_at = float(lab.ssh(host, f"date +%s.%N; kill -9 {old}"))
+        wait_for(lambda: get(lab.address[host], "/ready", port, timeout=0.2)[0] == 200, timeout=30)
+        backs.append(time.time() - killed_at)
+        new = lab.main_pid(host, port)
+        assert new not in (0, old), f"{host}:{port} was not restarted (pid {old} -> {new})"
+        time.sleep(1.5)
     report = running.stop()
-    new = lab.main_pid(host, port)
-    record(f"1 kill -9 {host}:{port}: failed={report['failed']}/{report['sent']}; answers again after {back:.2f}s "
-           f"(new pid); {cost(lab, lb, running.began_wall)}")
-    assert new not in (0, old), f"{host}:{port} was not restarted (pid {old} -> {new})"
+    median = sorted(backs)[1]
+    record(f"1 kill -9 {host}:{port}, 3 times: failed={report['failed']}/{report['sent']}; answers again after "
+           f"{' / '.join(f'{b:.2f}s' for b in backs)} (median {median:.2f}s); {cost(lab, lb, running.began_wall)}")
     assert report["failed"] == 0, report["failures"][:5]
-    assert back <= 2.0, f"{host}:{port} answered again only after {back:.2f} s (goal 2 s)"
+    assert median <= 2.0, f"{host}:{port} answered again only after {backs} s (goal 2 s)"
 
 
 def test_sigstop_instance_is_replaced_by_the_watchdog(lab, load):
