@@ -98,3 +98,11 @@ def run_on(host: str, command: str) -> tuple[int, str]:
     """Run a shell command on a lab host over SSH: (exit status, stdout)."""
     result = testinfra.get_host(f"ansible://{host}?ansible_inventory={os.environ['MOLECULE_INVENTORY_FILE']}").run(command)
     return result.rc, result.stdout
+
+
+@cache
+def role_defaults(role: str) -> dict:
+    """A role's defaults/main.yml: what a fleet converged without overrides must show."""
+    import yaml
+
+    return yaml.safe_load((REPO / "roles" / role / "defaults" / "main.yml").read_text())

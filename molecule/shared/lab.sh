@@ -121,10 +121,15 @@ boot_host() {
 wait_ssh() {  # a busy machine boots several hosts slowly: allow two minutes
   local addr=$1 state
   for _ in $(seq 600); do
-    if state=$(ssh "${SSH_OPTS[@]}" "root@$addr" systemctl is-system-running --wait 2>/dev/null); then
-      [[ $state == running ]] || log "$addr: systemd says $state"
-      return 0
-    fi
+    # is-system-running exits non-zero for "degraded" too: a booted host with a failed unit
+    # (e.g. a unit that lost a cgroup race on a busy machine, 219/CGROUP) is up; say which.
+    state=$(ssh "${SSH_OPTS[@]}" "root@$addr" systemctl is-system-running --wait 2>/dev/null) || true
+    case $state in
+      running) return 0 ;;
+      degraded)
+        log "$addr: systemd says degraded: $(ssh "${SSH_OPTS[@]}" "root@$addr" systemctl --failed --no-legend --plain 2>/dev/null | cut -d' ' -f1 | xargs)"
+        return 0 ;;
+    esac
     sleep 0.2
   done
   die "$addr: no SSH after 120 s"

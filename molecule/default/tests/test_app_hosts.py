@@ -57,7 +57,7 @@ def test_unit_is_sandboxed_and_limited(host):
     assert "MemoryMax=536870912" in props
     assert "Type=notify" in props
     assert "Restart=always" in props
-    assert "WatchdogUSec=10s" in props
+    assert f"WatchdogUSec={fleet.role_defaults('app')['ai_navigator_app_watchdog_sec']}s" in props
 
 
 def test_killed_instance_comes_back(host):
