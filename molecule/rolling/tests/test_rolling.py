@@ -73,8 +73,9 @@ def host(name: str):
     """testinfra over SSH with a shared connection (the ansible backend costs seconds per host)."""
     if name not in _HOSTS:
         lab = _inventory()["all"]["vars"]
+        address = {**APPS, **LBS}[name]
         _HOSTS[name] = testinfra.get_host(
-            f"ssh://{lab.get('ansible_user', 'root')}@{{**APPS, **LBS}[name]}",
+            f"ssh://{lab.get('ansible_user', 'root')}@{address}",
             ssh_identity_file=lab["ansible_ssh_private_key_file"],
             ssh_extra_args=f"{lab.get('ansible_ssh_common_args', '')} -o ControlMaster=auto -o ControlPersist=120s"
                            f" -o ControlPath=/tmp/ai-navigator-{SCENARIO}-%C",
