@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[3]
 SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "rolling")
 LAB_ROOT = Path(os.environ.get("LAB_ROOT", "/var/lib/ai-navigator-lab"))
 INVENTORY = LAB_ROOT / SCENARIO / "hosts.yml"
-FLEET_VARS = REPO / "molecule" / "rolling" / "fleet_vars.yml"
+FLEET_VARS = REPO / "molecule" / "rolling" / "vars" / "fleet.yml"
 LOADGEN = REPO / "bench" / "loadgen.py"
 ROOT = "/opt/ai-navigator"
 NGINX_CONF = "/etc/nginx/nginx.conf"
@@ -265,7 +265,7 @@ def test_broken_release_stops_after_its_first_batch(tmp_path):
     assert_no_failures(reports, output)
     # The broken release never served a client: its batch was drained before it started.
     assert broken not in reports["gate"]["releases"], reports["gate"]["releases"]
-    assert "Batch 2" not in output, "the rollout went on past its first batch"
+    assert "batch 2 of" not in output, "the rollout went on past its first batch"
     assert current(first) == broken
     for name in rest:
         assert current(name) == STATE["good"]
