@@ -289,8 +289,19 @@ def test_rollback_restores_the_previous_release_everywhere(tmp_path):
         for port in PORTS:
             assert served(address, port)["release"] == STATE["good"]
     assert not any(drained(conf) for conf in nginx_conf().values())
-    # Only the broken batch changed; a second rollback has nothing to do.
-    assert "batches: " + list(APPS)[0] in output, output[-3000:]
+    # Only the broken batch changed.
+    assert "batches: " + list(APPS)[0] + "\"" in output, output[-3000:]
+
+
+def test_second_rollback_changes_nothing():
+    before = {lb: host(lb).file(NGINX_CONF).mtime for lb in LBS}
+    rc, output, _ = playbook("rollback")
+    assert rc == 0, output[-3000:]
+    assert "batches: none" in output, output[-3000:]
+    recap = re.findall(r"^\s*[\d.]+ (\S+)\s+: ok=\d+\s+changed=(\d+)", output, re.M)
+    assert recap and all(changed == "0" for _, changed in recap), recap
+    assert {lb: host(lb).file(NGINX_CONF).mtime for lb in LBS} == before
+    assert {name: current(name) for name in APPS} == {name: STATE["good"] for name in APPS}
 
 
 def test_print_figures():
