@@ -69,18 +69,21 @@ host_octet() {
   esac
 }
 
+# Pipes into `grep -q` fail under pipefail when grep quits early (SIGPIPE): match captured output.
+proxy_listening() { [[ $(ss -ltnH "sport = :$APT_PROXY_PORT") == *"$SERVICES_ADDR:"* ]]; }
+
 start_apt_proxy() {
-  ip addr show dev lo | grep -q " $SERVICES_ADDR/" || ip addr add "$SERVICES_ADDR/32" dev lo
+  [[ $(ip -o addr show dev lo) == *" $SERVICES_ADDR/"* ]] || ip addr add "$SERVICES_ADDR/32" dev lo
   # Without this file apt-cacher-ng remaps Debian requests to a public mirror list.
   grep -qx "$DEBIAN_MIRROR/" /etc/apt-cacher-ng/backends_debian 2>/dev/null \
     || printf '%s/\n' "$DEBIAN_MIRROR" >/etc/apt-cacher-ng/backends_debian
-  if ! ss -ltn "sport = :$APT_PROXY_PORT" | grep -q "$SERVICES_ADDR"; then
+  if ! proxy_listening; then
     pkill -x apt-cacher-ng 2>/dev/null || true
     install -d -o apt-cacher-ng /run/apt-cacher-ng /var/cache/apt-cacher-ng /var/log/apt-cacher-ng
     /usr/sbin/apt-cacher-ng -c /etc/apt-cacher-ng BindAddress="$SERVICES_ADDR" Port="$APT_PROXY_PORT" \
       pidfile=/run/apt-cacher-ng/pid SocketPath=/run/apt-cacher-ng/socket ForeGround=0
     for _ in $(seq 50); do
-      ss -ltn "sport = :$APT_PROXY_PORT" | grep -q "$SERVICES_ADDR" && return; sleep 0.1
+      proxy_listening && return; sleep 0.1
     done
     die "apt-cacher-ng did not start"
   fi
