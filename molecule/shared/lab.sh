@@ -118,16 +118,16 @@ boot_host() {
   echo $! >"$dir/nspawn.pid"
 }
 
-wait_ssh() {
+wait_ssh() {  # a busy machine boots several hosts slowly: allow two minutes
   local addr=$1 state
-  for _ in $(seq 150); do
+  for _ in $(seq 600); do
     if state=$(ssh "${SSH_OPTS[@]}" "root@$addr" systemctl is-system-running --wait 2>/dev/null); then
       [[ $state == running ]] || log "$addr: systemd says $state"
       return 0
     fi
     sleep 0.2
   done
-  die "$addr: no SSH after 30 s"
+  die "$addr: no SSH after 120 s"
 }
 
 container_init() { pgrep -P "$(cat "$1/nspawn.pid" 2>/dev/null || echo 0)" 2>/dev/null | head -1 || true; }
