@@ -9,6 +9,14 @@ writes a JSON report (--out) and prints one summary line:
   sent=1200 ok=1200 failed=0 rate=49.8/s duration=24.1s longest_gap=0.04s releases=1.0.0-a:700,v2:500
 
 `longest_gap` is the longest time between two answered requests: the outage a client saw.
+
+A server may close an idle keep-alive connection at any time (nginx does on every reload and
+on keepalive_timeout); HTTP clients such as urllib3, Go's net/http and browsers check for that
+before reusing a connection, or retry. By default this tool does neither, so every idle
+connection an nginx reload closes costs one failed request. --check-reuse makes it behave like
+those clients: before reusing a connection it checks whether the server closed it, and opens a
+new one if so (counted as `reconnects`). A request that was sent and got no answer is still a
+failure either way.
 Only loopback and the lab's own addresses are meant as targets.
 """
 
@@ -17,6 +25,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import select
 import signal
 import sys
 import threading
@@ -45,6 +54,7 @@ class Report:
     duration: float = 0.0
     rate: float = 0.0
     longest_gap: float = 0.0
+    reconnects: int = 0
     releases: dict[str, int] = field(default_factory=dict)
     instances: dict[str, int] = field(default_factory=dict)
     failures: list[dict] = field(default_factory=list)
@@ -52,12 +62,13 @@ class Report:
     def line(self) -> str:
         releases = ",".join(f"{k}:{v}" for k, v in sorted(self.releases.items()))
         return (f"sent={self.sent} ok={self.ok} failed={self.failed} rate={self.rate:.1f}/s "
-                f"duration={self.duration:.1f}s longest_gap={self.longest_gap:.2f}s releases={releases}")
+                f"duration={self.duration:.1f}s longest_gap={self.longest_gap:.2f}s releases={releases}"
+                f" reconnects={self.reconnects}")
 
 
-def summarize(url: str, results: list[Result], duration: float) -> Report:
+def summarize(url: str, results: list[Result], duration: float, reconnects: int = 0) -> Report:
     results = sorted(results, key=lambda r: r.started)
-    answered = [r.started + r.seconds for r in results if r.error is None and r.status and r.status < 300]
+    answered = sorted(r.started + r.seconds for r in results if r.error is None and r.status and r.status < 300)
     gaps = [b - a for a, b in zip(answered, answered[1:])]
     bad = [r for r in results if not (r.error is None and r.status and r.status < 300)]
     return Report(
@@ -68,6 +79,7 @@ def summarize(url: str, results: list[Result], duration: float) -> Report:
         duration=duration,
         rate=len(results) / duration if duration else 0.0,
         longest_gap=max(gaps, default=0.0),
+        reconnects=reconnects,
         releases=dict(Counter(r.release for r in results if r.release)),
         instances=dict(Counter(r.instance for r in results if r.instance)),
         failures=[asdict(r) for r in bad[:50]],
@@ -77,13 +89,16 @@ def summarize(url: str, results: list[Result], duration: float) -> Report:
 class Load:
     """Workers that share a request budget of `rate` per second."""
 
-    def __init__(self, url: str, rate: float, workers: int, timeout: float, body: bytes | None):
+    def __init__(self, url: str, rate: float, workers: int, timeout: float, body: bytes | None,
+                 check_reuse: bool = False):
         self.url = urllib.parse.urlsplit(url)
         self.full_url = url
         self.interval = workers / rate
         self.workers = workers
         self.timeout = timeout
         self.body = body
+        self.check_reuse = check_reuse
+        self.reconnects = 0
         self.stop = threading.Event()
         self.results: list[Result] = []
         self.lock = threading.Lock()
@@ -95,6 +110,12 @@ class Load:
         path = self.url.path or "/"
         if self.url.query:
             path += "?" + self.url.query
+        if self.check_reuse and conn.sock is not None and select.select([conn.sock], [], [], 0)[0]:
+            # An idle keep-alive connection is readable only once the server closed it (or sent
+            # something unasked): drop it, the request below opens a new one.
+            conn.close()
+            with self.lock:
+                self.reconnects += 1
         started = time.monotonic()
         try:
             headers = {"Content-Type": "application/json"} if self.body is not None else {}
@@ -132,7 +153,7 @@ class Load:
         for thread in threads:
             thread.join(self.timeout + 1)
         with self.lock:
-            return summarize(self.full_url, list(self.results), time.monotonic() - began)
+            return summarize(self.full_url, list(self.results), time.monotonic() - began, self.reconnects)
 
 
 def main() -> int:
@@ -144,12 +165,14 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds one request may take")
     parser.add_argument("--json", help="POST this JSON body instead of GET")
     parser.add_argument("--out", help="write the full report as JSON here")
+    parser.add_argument("--check-reuse", action="store_true",
+                        help="before reusing a keep-alive connection, check the server has not closed it (as HTTP libraries do)")
     args = parser.parse_args()
     if args.rate <= 0 or args.workers < 1 or not 0 < args.duration <= 3600:
         parser.error("--rate must be > 0, --workers >= 1, --duration within (0, 3600]")
 
     load = Load(args.url, args.rate, args.workers, args.timeout,
-                args.json.encode() if args.json is not None else None)
+                args.json.encode() if args.json is not None else None, args.check_reuse)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: load.stop.set())
     report = load.run(args.duration)
