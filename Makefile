@@ -3,6 +3,8 @@ VENV := .venv/bin
 LAB := molecule/shared/lab.sh
 SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 export ANSIBLE_FORCE_COLOR := false
+# Molecule and ansible-lint call ansible-* by name: the venv comes first.
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
 .PHONY: setup demo test lint unit molecule bench destroy
 
@@ -29,10 +31,13 @@ lint:
 	shellcheck molecule/shared/lab.sh scripts/setup.sh .ci/run
 
 unit:
-	$(VENV)/pytest -q app/tests tests
+	$(VENV)/pytest app/tests tests
 
 molecule:
-	@for s in $(SCENARIOS); do $(VENV)/python scripts/molecule_timed.py $$s || exit 1; done
+	@passed=0; for s in $(SCENARIOS); do \
+	  $(VENV)/python scripts/molecule_timed.py $$s || { echo "scenarios: $$passed passed, 1 failed"; exit 1; }; \
+	  passed=$$((passed + 1)); \
+	done; echo "scenarios: $$passed passed, 0 failed"
 
 bench: setup
 	$(VENV)/python app/bench/bench_service.py
