@@ -12,7 +12,8 @@ import subprocess
 import sys
 import time
 
-STEP = re.compile(r"➜ (\w+): (Executing|Executed)")
+# "default ➜ converge: Executing" on a terminal, "[default > converge] Executing" otherwise
+STEP = re.compile(r"(?:➜ (\w+):|\[\w+ > (\w+)\]) (Executing|Executed)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -27,10 +28,13 @@ def main() -> int:
         for line in proc.stdout:
             sys.stdout.write(line)
             match = STEP.search(ANSI.sub("", line))
-            if match and match.group(2) == "Executing":
-                started[match.group(1)] = time.monotonic()
-            elif match and match.group(1) in started:
-                steps.append((match.group(1), time.monotonic() - started.pop(match.group(1))))
+            if not match:
+                continue
+            step = match.group(1) or match.group(2)
+            if match.group(3) == "Executing":
+                started[step] = time.monotonic()
+            elif step in started:
+                steps.append((step, time.monotonic() - started.pop(step)))
     total = time.monotonic() - began
     print(f"\nmolecule test -s {scenario}: " + ", ".join(f"{name} {sec:.0f}s" for name, sec in steps)
           + f"; total {total:.0f}s; exit {proc.returncode}", flush=True)
