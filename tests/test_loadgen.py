@@ -1,5 +1,8 @@
-"""bench/loadgen.py against a real server on loopback: every request counted, failures seen."""
+"""bench/loadgen.py against a real server on loopback: every request counted, failures seen,
+and with --check-reuse a keep-alive connection the server closed while idle (as nginx does on
+every reload) is replaced before use instead of costing a request."""
 
+import contextlib
 import http.server
 import threading
 
@@ -25,12 +28,42 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class ClosingHandler(http.server.BaseHTTPRequestHandler):
+    """Answers as if keeping the connection alive, then closes it: the idle close of a reload."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+        self.close_connection = True
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serving(handler):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+
+
 @pytest.fixture
 def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serving(Handler) as url:
+        yield url
+
+
+@pytest.fixture
+def closing_server():
+    with serving(ClosingHandler) as url:
+        yield url + "/"
 
 
 def test_counts_every_request_and_release(server):
@@ -51,3 +84,15 @@ def test_non_2xx_and_refused_connections_are_failures(server):
 def test_longest_gap_is_the_outage_a_client_saw():
     ok = [loadgen.Result(t, 0.0, 200, None, None, None) for t in (0.0, 0.1, 0.2, 1.7, 1.8)]
     assert loadgen.summarize("u", ok, 2.0).longest_gap == pytest.approx(1.5)
+
+
+def test_naive_reuse_loses_a_request_per_closed_connection(closing_server):
+    report = loadgen.Load(closing_server, rate=20, workers=1, timeout=2, body=None).run(1.0)
+    assert report.failed > 0 and report.reconnects == 0
+    assert all(f["status"] is None for f in report.failures)
+
+
+def test_check_reuse_replaces_closed_connections(closing_server):
+    report = loadgen.Load(closing_server, rate=20, workers=1, timeout=2, body=None, check_reuse=True).run(1.0)
+    assert report.sent > 5 and report.failed == 0
+    assert report.reconnects >= report.sent - 1
