@@ -22,6 +22,25 @@ def other_lb(lab, lb: str) -> str:
     return next(h for h in lab.groups["ai_navigator_lb"] if h != lb)
 
 
+def move_vip(lab, load, active: str, fault, timeout: float, settle: float):
+    """Under load and a VIP watcher, apply `fault` to the active LB and wait until the other LB
+    holds the VIP. Returns (standby, load report, when the fault began, when the standby first
+    answered on the VIP or None, longest time a new client got no answer)."""
+    standby = other_lb(lab, active)
+    watcher = VipWatcher(lab.vip)
+    running = load()
+    watcher.start()
+    time.sleep(2)
+    began = time.monotonic()
+    fault()
+    wait_for(lambda: lab.vip_holder() == standby, timeout=timeout)
+    time.sleep(settle)
+    report = running.stop()
+    watcher.halt.set()
+    watcher.join()
+    return standby, report, began, watcher.first_answer_from(standby, began), watcher.longest_silence(began - 1.0)
+
+
 def access_log(lab, lb: str, since_wall: float) -> list[dict]:
     """nginx access-log lines (log_format ai_navigator) written since a wall-clock time."""
     out = lab.ssh(lb, f"awk '$3 >= {since_wall:.3f}' /var/log/nginx/access.log")
@@ -153,21 +172,10 @@ def test_app_host_cut_off(lab, load):
 def test_active_lb_stopped(lab, load):
     active = lab.vip_holder()
     assert active, "no LB holds the VIP"
-    standby = other_lb(lab, active)
-    watcher = VipWatcher(lab.vip)
-    running = load()
-    watcher.start()
-    time.sleep(2)
-    began = time.monotonic()
-    lab.lab_sh("stop", LAB_NAME, active)  # returns once the machine is off
-    wait_for(lambda: lab.vip_holder() == standby, timeout=15)
-    time.sleep(3)
-    report = running.stop()
-    watcher.halt.set()
-    watcher.join()
-    moved = watcher.first_answer_from(standby, began)
+    # lab.sh stop returns once the machine is off
+    standby, report, began, moved, outage = move_vip(
+        lab, load, active, lambda: lab.lab_sh("stop", LAB_NAME, active), timeout=15, settle=3)
     assert moved is not None, f"{standby} never answered on the VIP"
-    outage = watcher.longest_silence(began - 1.0)
     # Client connections open to the stopped LB are reset by the new one (TCP state does not move
     # with the VIP): that costs at most one request per open connection, right at the move.
     at_move = [f for f in report["failures"] if f["started"] <= moved + 0.5]
@@ -211,20 +219,8 @@ def test_stopped_lb_comes_back_without_taking_the_vip(lab, load):
 def test_nginx_down_on_active_lb_moves_the_vip(lab, load):
     """keepalived's health check: the VIP leaves an LB whose nginx stopped (the host stays up)."""
     active = lab.vip_holder()
-    standby = other_lb(lab, active)
-    watcher = VipWatcher(lab.vip)
-    running = load()
-    watcher.start()
-    time.sleep(2)
-    began = time.monotonic()
-    lab.ssh(active, "systemctl stop nginx.service")
-    wait_for(lambda: lab.vip_holder() == standby, timeout=10)
-    time.sleep(2)
-    report = running.stop()
-    watcher.halt.set()
-    watcher.join()
-    moved = watcher.first_answer_from(standby, began)
-    outage = watcher.longest_silence(began - 1.0)
+    standby, report, began, moved, outage = move_vip(
+        lab, load, active, lambda: lab.ssh(active, "systemctl stop nginx.service"), timeout=10, settle=2)
     lab.ssh(active, "systemctl start nginx.service")
     # Back in rotation as the BACKUP once its check passes again (rise), without taking the VIP.
     wait_for(lambda: "BACKUP" in lab.ssh(active, "journalctl -u keepalived.service --since=-20s -o cat --no-pager"),
