@@ -28,7 +28,7 @@ PROJECT = HERE.parents[2]
 LAB_SH = PROJECT / "molecule" / "shared" / "lab.sh"
 LOADGEN = PROJECT / "bench" / "loadgen.py"
 LAB_ROOT = pathlib.Path(os.environ.get("LAB_ROOT") or "/var/lib/ai-navigator-lab")
-LAB_NAME = os.environ.get("MOLECULE_SCENARIO_NAME") or "failover"
+LAB_NAME = os.environ.get("LAB_NAME") or os.environ.get("MOLECULE_SCENARIO_NAME") or "failover"
 
 FIGURES: list[str] = []
 

@@ -33,7 +33,7 @@ import testinfra
 import yaml
 
 REPO = Path(__file__).resolve().parents[3]
-SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "rolling")
+SCENARIO = os.environ.get("LAB_NAME") or os.environ.get("MOLECULE_SCENARIO_NAME", "rolling")
 LAB_ROOT = Path(os.environ.get("LAB_ROOT", "/var/lib/ai-navigator-lab"))
 INVENTORY = LAB_ROOT / SCENARIO / "hosts.yml"
 FLEET_VARS = REPO / "molecule" / "rolling" / "vars" / "fleet.yml"
