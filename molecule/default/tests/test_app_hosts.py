@@ -53,8 +53,10 @@ def test_unit_is_sandboxed_and_limited(host):
     score = float(re.search(r"Overall exposure level for \S+: ([0-9.]+)", exposure).group(1))
     print(f"systemd-analyze security exposure: {score}")
     assert score <= 2.0
-    props = host.run("systemctl show -p MemoryMax -p TasksMax -p Type -p WatchdogUSec -p Restart ai-navigator@8000").stdout
+    props = host.run("systemctl show -p MemoryMax -p TasksMax -p Type -p WatchdogUSec -p Restart -p LimitNOFILE "
+                     "ai-navigator@8000").stdout
     assert "MemoryMax=536870912" in props
+    assert f"LimitNOFILE={fleet.role_defaults('app')['ai_navigator_app_limit_nofile']}" in props
     assert "Type=notify" in props
     assert "Restart=always" in props
     assert f"WatchdogUSec={fleet.role_defaults('app')['ai_navigator_app_watchdog_sec']}s" in props
