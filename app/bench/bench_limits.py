@@ -2,7 +2,7 @@
 """Measure what an abusive client can do to one real ai-navigator process (prints figures, asserts nothing).
 
 Starts `python -m ai_navigator.cli serve` on a free 127.0.0.1 port, then:
-  1. /metrics size before and after N requests with random method names and random paths;
+  1. /metrics size after 10 requests with random method names and random paths, and after N more;
   2. how long the server keeps a socket open for a client that (a) connects and sends nothing,
      (b) sends half a request line and waits, (c) sends headers and then trickles its body one
      byte a second — each watched for at most --hold seconds ("held" means still open then).
@@ -50,14 +50,17 @@ def random_token(rng: random.Random, n: int) -> str:
 
 
 def metrics_growth(base: str, requests: int) -> tuple[int, int]:
+    """/metrics size after 10 such requests (each kind of series exists) and after `requests` more."""
     rng = random.Random(9)
-    before = len(httpx.get(base + "/metrics").content)
+    sizes = []
     with httpx.Client(base_url=base, timeout=5) as client:
-        for i in range(requests):
-            path = "/" + "".join(rng.choice(string.ascii_lowercase) for _ in range(12))
-            client.request(random_token(rng, 10) if i % 2 else "GET", path)
-    after = len(httpx.get(base + "/metrics").content)
-    return before, after
+        for batch in (10, requests):
+            for i in range(batch):
+                path = "/" + "".join(rng.choice(string.ascii_lowercase) for _ in range(12))
+                client.request(random_token(rng, 10) if i % 2 else "GET", path)
+            client.get("/metrics")
+            sizes.append(len(client.get("/metrics").content))
+    return sizes[0], sizes[1]
 
 
 def hold_time(port: int, first: bytes, trickle: bytes | None, limit: float) -> float | None:
@@ -98,7 +101,7 @@ def main() -> int:
     proc = start(port)
     try:
         before, after = metrics_growth(f"http://127.0.0.1:{port}", a.requests)
-        print(f"/metrics: {before} bytes before, {after} bytes after {a.requests} requests "
+        print(f"/metrics: {before} bytes after 10 requests, {after} bytes after {a.requests} more "
               f"(half with random methods, all with random paths)")
         cases = {
             "idle (connects, sends nothing)": (b"", None),
