@@ -1,7 +1,7 @@
 """Against a real `ai-navigator serve` process, with real sockets: a slow or idle client cannot pin
 a socket (header, body and keep-alive timeouts), connections beyond the cap are refused, HEAD works
 over HTTP/1.1, and the process refuses to start when its file-descriptor limit cannot hold its
-connection cap. Timeouts are set short here (1 s) so the test is quick; the defaults are 10 s."""
+connection cap. Timeouts are set short here (1-3 s) so the test is quick; the defaults are 10 s."""
 
 import os
 import resource
@@ -15,7 +15,7 @@ import pytest
 
 HEADER_TIMEOUT = 1.0
 BODY_TIMEOUT = 1.0
-KEEPALIVE = 1.0
+KEEPALIVE = 3.0  # longer than the header timeout, so a 408 cannot come from the wrong timer
 MAX_CONNECTIONS = 4
 SLACK = 1.5  # event-loop tick, a loaded 2-core machine
 
@@ -136,12 +136,14 @@ def test_idle_keep_alive_connection_is_closed_after_a_response(server):
     assert KEEPALIVE - 0.1 <= held
 
 
-def test_a_second_request_on_a_connection_gets_its_own_header_timeout(server):
+@pytest.mark.parametrize("pipelined", [False, True], ids=["after-the-response", "pipelined"])
+def test_a_second_request_on_a_connection_gets_its_own_header_timeout(server, pipelined):
     with connect(server) as sock:
-        sock.sendall(b"GET /health HTTP/1.1\r\nhost: t\r\n\r\n")
-        time.sleep(0.3)
-        sock.sendall(b"GET /hea")  # the next request starts, then stalls
-        held, data = until_closed(sock, HEADER_TIMEOUT + SLACK)
+        sock.sendall(b"GET /health HTTP/1.1\r\nhost: t\r\n\r\n" + (b"GET /hea" if pipelined else b""))
+        if not pipelined:
+            time.sleep(0.3)
+            sock.sendall(b"GET /hea")  # the next request starts, then stalls
+        held, data = until_closed(sock, HEADER_TIMEOUT + SLACK)  # well before the keep-alive timeout
     assert data.startswith(b"HTTP/1.1 200 ") and b"HTTP/1.1 408 " in data
 
 

@@ -86,20 +86,31 @@ class BoundedH11Protocol(H11Protocol):
         if self._read_timer is None and self.conn.their_state is h11.IDLE:
             self._arm(self.header_timeout, body=False)  # first byte of a request on a kept-alive connection
         super().data_received(data)
-        state = self.conn.their_state
-        if state is h11.SEND_BODY and not self._reading_body:
-            self._arm(self.body_timeout, body=True)
-        elif state is not h11.IDLE and state is not h11.SEND_BODY:
-            self._disarm()  # the request is complete (or the connection is done)
+        self._follow_request()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
 
     def on_response_complete(self) -> None:
-        # A response sent before the request was read completely (413, 503) ends the request too.
+        # A response sent before the request was read completely (413, 503) ends the request too;
+        # uvicorn then arms its keep-alive timer and handles any pipelined request already received.
         self._disarm()
         super().on_response_complete()
+        if not self.transport.is_closing():
+            self._follow_request()
+
+    def _follow_request(self) -> None:
+        """Arm the timer that fits where the client is in its request."""
+        state = self.conn.their_state
+        if state is h11.SEND_BODY:
+            if not self._reading_body:
+                self._arm(self.body_timeout, body=True)
+        elif state is h11.IDLE:
+            if self._read_timer is None and self.conn.trailing_data[0]:
+                self._arm(self.header_timeout, body=False)  # part of a pipelined request is waiting
+        else:
+            self._disarm()  # the request is complete (the application's time is not limited here)
 
     def _arm(self, seconds: float, body: bool) -> None:
         self._disarm()
