@@ -64,7 +64,8 @@ def serve(args: argparse.Namespace) -> int:
         port=settings.port,
         workers=1,
         loop="asyncio",
-        # h11 plus header/body timeouts and a cap on open connections (uvicorn has neither).
+        # h11 plus header/body timeouts and a cap on open sockets (uvicorn has no header/body timeout,
+        # and its limit_concurrency counts requests, not sockets).
         http=bounded_protocol(settings.header_timeout_seconds, settings.body_timeout_seconds,
                               settings.max_connections),
         lifespan="on",

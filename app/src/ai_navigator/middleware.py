@@ -72,7 +72,7 @@ class ServiceMiddleware:
             return
         t0 = time.perf_counter()
         method = scope.get("method", "")
-        sent_scope = scope
+        server_scope = scope  # the one uvicorn holds (protocol.py marks a timed-out request in it)
         head = method == "HEAD"
         if head:
             # FastAPI routes answer only the methods they declare; HEAD is GET without the body
@@ -132,7 +132,7 @@ class ServiceMiddleware:
                 await send_wrapper(body)
         finally:
             elapsed = time.perf_counter() - t0
-            if sent_scope.get(TIMED_OUT_SCOPE_KEY):
+            if server_scope.get(TIMED_OUT_SCOPE_KEY):
                 state["status"] = 408  # what the client got (protocol.py); the app's answer went nowhere
             route = self._template(scope)
             self.metrics.observe(route, method, state["status"], elapsed)
