@@ -42,6 +42,14 @@ molecule:
 bench: setup
 	$(VENV)/python app/bench/bench_service.py
 
+## lock: re-pin app/requirements.lock with the index's sha256 of every file of every pinned release
+## (existing pins are kept; `make lock PIP_COMPILE_ARGS=--upgrade` moves them to the newest)
+.PHONY: lock
+lock: setup
+	cd app && CUSTOM_COMPILE_COMMAND="make lock" $(CURDIR)/$(VENV)/pip-compile --quiet --generate-hashes \
+	  --strip-extras --no-emit-index-url --no-emit-find-links --output-file requirements.lock $(PIP_COMPILE_ARGS) \
+	  pyproject.toml
+
 destroy:
 	$(LAB) destroy demo
 	rm -f inventories/lab/hosts.yml

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from . import SERVICE_NAME, __version__, errors, places
+from . import SERVICE_NAME, __version__, errors, openapi, places
 from . import trips as trip_logic
 from .api import navigate, ops, page, trips
 from .lifecycle import Lifecycle
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, lifecycle: Lifecycle | None = N
     app.state.lifecycle = lifecycle or Lifecycle()
     app.state.metrics = Metrics()
     errors.install(app)
+    openapi.install(app, settings)
     app.include_router(ops.router)
     app.include_router(navigate.router)
     app.include_router(trips.router)

@@ -21,6 +21,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--drain-seconds", type=float, help="env AI_NAVIGATOR_DRAIN_SECONDS, default 1.0")
     s.add_argument("--grace-seconds", type=float, help="env AI_NAVIGATOR_GRACE_SECONDS, default 10.0")
     s.add_argument("--instance-name", help="env AI_NAVIGATOR_INSTANCE_NAME, default <hostname>:<port>")
+    s.add_argument("--header-timeout-seconds", type=float, help="env AI_NAVIGATOR_HEADER_TIMEOUT_SECONDS, default 10")
+    s.add_argument("--body-timeout-seconds", type=float, help="env AI_NAVIGATOR_BODY_TIMEOUT_SECONDS, default 10")
+    s.add_argument("--max-connections", type=int, help="env AI_NAVIGATOR_MAX_CONNECTIONS, default 1000")
     sub.add_parser("version", help="print the package version")
     return p
 
@@ -39,12 +42,18 @@ def serve(args: argparse.Namespace) -> int:
     from .app import create_app
     from .lifecycle import Lifecycle
     from .logs import setup_logging
+    from .protocol import bounded_protocol, ensure_fd_limit
     from .server import DrainingServer
 
     try:
         settings = settings_from_args(args)
     except ValidationError as exc:
         print(f"ai-navigator: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    try:
+        ensure_fd_limit(settings.max_connections)
+    except ValueError as exc:
+        print(f"ai-navigator: {exc}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level)
     lifecycle = Lifecycle()
@@ -55,7 +64,10 @@ def serve(args: argparse.Namespace) -> int:
         port=settings.port,
         workers=1,
         loop="asyncio",
-        http="h11",
+        # h11 plus header/body timeouts and a cap on open sockets (uvicorn has no header/body timeout,
+        # and its limit_concurrency counts requests, not sockets).
+        http=bounded_protocol(settings.header_timeout_seconds, settings.body_timeout_seconds,
+                              settings.max_connections),
         lifespan="on",
         log_config=None,
         log_level=settings.log_level,

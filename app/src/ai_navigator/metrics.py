@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+# Label values are bounded: a client picks the method name and the path, so anything outside
+# these sets folds into one label (otherwise each new name is a new time series: a few hundred
+# crafted requests grew /metrics by megabytes). Route templates come from the router;
+# a path no route matches is already "unmatched" (middleware.py).
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"})
+OTHER_METHOD = "other"
+
+
+def method_label(method: str) -> str:
+    return method if method in METHODS else OTHER_METHOD
+
 
 class Metrics:
     def __init__(self) -> None:
@@ -23,6 +34,6 @@ class Metrics:
         )
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
-        labels = (route, method, str(status))
+        labels = (route, method_label(method), str(status))
         self.requests.labels(*labels).inc()
         self.latency.labels(*labels).observe(seconds)

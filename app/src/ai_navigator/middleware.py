@@ -1,4 +1,5 @@
-"""One pure-ASGI middleware: identity headers, body-size limit, metrics, access log, last-resort 500."""
+"""One pure-ASGI middleware: identity headers, body-size limit, HEAD as GET without a body, metrics,
+access log, last-resort 500."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from .metrics import Metrics
+from .protocol import TIMED_OUT_SCOPE_KEY
 from .settings import Settings
 
 access_log = logging.getLogger("ai_navigator.access")
@@ -69,6 +71,13 @@ class ServiceMiddleware:
             await self.app(scope, receive, send)
             return
         t0 = time.perf_counter()
+        method = scope.get("method", "")
+        server_scope = scope  # the one uvicorn holds (protocol.py marks a timed-out request in it)
+        head = method == "HEAD"
+        if head:
+            # FastAPI routes answer only the methods they declare; HEAD is GET without the body
+            # (RFC 9110 9.3.2), so every GET route answers it with the same status and headers.
+            scope = {**scope, "method": "GET"}
         state = {"status": 500, "started": False}
         identity = self.identity
         if self.lifecycle is not None and self.lifecycle.draining:
@@ -82,6 +91,8 @@ class ServiceMiddleware:
                 state["status"] = message["status"]
                 state["started"] = True
                 message = {**message, "headers": list(message.get("headers", [])) + identity}
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         limit = self.limit
@@ -121,8 +132,9 @@ class ServiceMiddleware:
                 await send_wrapper(body)
         finally:
             elapsed = time.perf_counter() - t0
+            if server_scope.get(TIMED_OUT_SCOPE_KEY):
+                state["status"] = 408  # what the client got (protocol.py); the app's answer went nowhere
             route = self._template(scope)
-            method = scope.get("method", "")
             self.metrics.observe(route, method, state["status"], elapsed)
             access_log.info(
                 "request",

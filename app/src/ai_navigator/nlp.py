@@ -134,7 +134,9 @@ _PLACE_SUFFIX = re.compile(
     r"lake|temple|tower|bridge|museum|home|office|center|centre)$", re.I)
 
 
-def _normalize(text: str) -> str:
+def normalize(text: str) -> str:
+    """The text the parser reads: NFKC (full-width forms to ASCII, ligatures and compatibility
+    characters expanded), control characters dropped, '|' as a comma, whitespace runs collapsed."""
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\t\n")
     text = text.replace("|", ",")  # '|' separates stops in provider URLs: treat it as a list separator
@@ -282,8 +284,15 @@ def _roles_to_route(lead: str, items: list[tuple[str, str]], split, clean) -> Pa
 _ARROW = re.compile(r"\s*(?:->|→|=>|⇒|⟶|-->)\s*")
 
 
+def query_length(query: str) -> int:
+    """Length the query limit applies to: the longer of the query as sent and as normalized.
+    NFKC can turn one character into many (U+FDFA into 18), so a limit checked only on the raw
+    text would let a short query expand past it."""
+    return max(len(query), len(normalize(query)))
+
+
 def parse(query: str) -> ParsedRoute:
-    text = _normalize(query)
+    text = normalize(query)
     text = _ARROW.sub("到" if _CJK.search(text) else " to ", text)
     text, provider = _take_provider(text)
     text, mode = _take_mode(text)

@@ -58,7 +58,8 @@ class NavigateResponse(BaseModel):
 
 class AiNavigateRequest(Strict):
     query: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000)] = Field(
-        description="A route request in Chinese or English (length limit: AI_NAVIGATOR_MAX_QUERY_CHARS).",
+        description="A route request in Chinese or English. The length limit (AI_NAVIGATOR_MAX_QUERY_CHARS, "
+                    "stated as maxLength) applies to the text as sent and after normalization (NFKC, whitespace).",
         examples=["从家步行到公园", "drive from Beijing to Shanghai via Jinan"])
     provider: Provider | None = Field(None, description="Overrides a provider named in the query.")
 

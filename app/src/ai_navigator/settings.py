@@ -35,7 +35,24 @@ class Settings(BaseSettings):
         description="Idle keep-alive timeout; keep it above the proxy's upstream keepalive_timeout (nginx: 60 s).",
     )
     max_body_bytes: int = Field(16384, ge=256, le=10_000_000, description="Largest request body accepted (413 above).")
-    max_query_chars: int = Field(500, ge=10, le=100_000, description="Longest natural-language query accepted.")
+    max_query_chars: int = Field(
+        500, ge=10, le=100_000,
+        description="Longest natural-language query accepted, counted after normalization (NFKC, whitespace).",
+    )
+    header_timeout_seconds: float = Field(
+        10.0, gt=0, le=300,
+        description="A connection must deliver a request's complete headers this long after it opens or its "
+                    "first byte arrives (idle or slow clients are closed; a partial request gets 408).",
+    )
+    body_timeout_seconds: float = Field(
+        10.0, gt=0, le=3600,
+        description="A request's complete body must arrive this long after its headers (408 otherwise).",
+    )
+    max_connections: int = Field(
+        1000, ge=1, le=100_000,
+        description="Open client connections at most; more are answered 503 and closed at once. "
+                    "Needs max_connections + 64 file descriptors (systemd LimitNOFILE=).",
+    )
     instance_name: str = Field("", description="Name of this instance; default '<hostname>:<port>'.")
 
     @model_validator(mode="after")

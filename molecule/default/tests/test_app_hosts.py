@@ -1,6 +1,7 @@
 """App hosts: every instance runs as an unprivileged, sandboxed systemd unit and answers."""
 
 import re
+import socket
 import time
 
 import fleet
@@ -53,8 +54,10 @@ def test_unit_is_sandboxed_and_limited(host):
     score = float(re.search(r"Overall exposure level for \S+: ([0-9.]+)", exposure).group(1))
     print(f"systemd-analyze security exposure: {score}")
     assert score <= 2.0
-    props = host.run("systemctl show -p MemoryMax -p TasksMax -p Type -p WatchdogUSec -p Restart ai-navigator@8000").stdout
+    props = host.run("systemctl show -p MemoryMax -p TasksMax -p Type -p WatchdogUSec -p Restart -p LimitNOFILE "
+                     "ai-navigator@8000").stdout
     assert "MemoryMax=536870912" in props
+    assert f"LimitNOFILE={fleet.role_defaults('app')['ai_navigator_app_limit_nofile']}" in props
     assert "Type=notify" in props
     assert "Restart=always" in props
     assert f"WatchdogUSec={fleet.role_defaults('app')['ai_navigator_app_watchdog_sec']}s" in props
@@ -79,3 +82,24 @@ def test_killed_instance_comes_back(host):
     print(f"kill -9 {host.backend.host}:{port}: answering /ready again after {back_after:.2f} s")
     assert new_pid not in ("0", old_pid)
     assert back_after < 5
+
+
+def test_slow_and_idle_clients_cannot_pin_an_instance_socket(host):
+    """Straight to an instance: an idle client and one that sent half a request line are closed
+    after the service's header timeout (10 s by default), the latter with 408."""
+    sockets = {}
+    for kind, first in (("idle", b""), ("partial", b"GET /hea")):
+        sock = socket.create_connection((fleet.address(host.backend.host), 8002), timeout=20)
+        sock.sendall(first)
+        sockets[kind] = sock
+    t0 = time.monotonic()
+    got = {}
+    for kind, sock in sockets.items():
+        data = b""
+        while chunk := sock.recv(4096):  # until the server closes (the 20 s socket timeout fails the test)
+            data += chunk
+        got[kind] = (time.monotonic() - t0, data)
+        sock.close()
+    print({kind: round(held, 1) for kind, (held, _) in got.items()})
+    assert got["idle"][1] == b"" and got["partial"][1].startswith(b"HTTP/1.1 408 ")
+    assert all(8 < held < 15 for held, _ in got.values())

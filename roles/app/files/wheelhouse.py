@@ -5,6 +5,12 @@ The wheelhouse holds the service's own wheel and every pinned dependency from
 requirements.lock, as binary wheels for the target interpreter, so hosts install with
 `pip --no-index` (no internet on the hosts; every host gets identical versions).
 
+Hashes: requirements.lock carries PyPI's sha256 of every file of every pinned release, and
+`pip download --require-hashes` refuses a download that matches none. The wheelhouse gets
+INSTALL (the lock plus the service's own wheel with its sha256), which hosts install with
+`--require-hashes`, so a wheel changed after the build (on the controller, in transit, on the
+host) is refused.
+
 Prints one JSON object: {"release", "version", "path", "changed"}; path holds the wheels and
 wheelhouse.tar, the same wheels in one file for pushing.
 The release id defaults to <version>-<hash of the source>, so a changed source is a new
@@ -26,6 +32,7 @@ import tempfile
 import tomllib
 
 ARCHIVE = "wheelhouse.tar"
+INSTALL = "requirements.txt"
 HASHED = ("pyproject.toml", "requirements.lock", "src")
 NOT_SOURCE = ("build", ".venv", "*.egg-info", "__pycache__", "*.pyc", ".pytest_cache")
 IGNORED = shutil.ignore_patterns(*NOT_SOURCE)
@@ -41,6 +48,14 @@ def source_digest(source: pathlib.Path) -> str:
     return digest.hexdigest()[:10]
 
 
+def install_requirements(lock: str, own_wheel: pathlib.Path) -> str:
+    """What hosts install with --require-hashes: every hashed pin of the lock, then the service's
+    own wheel (built here, so no index knows its hash) pinned to its version and sha256."""
+    name, version = own_wheel.name.split("-")[:2]
+    digest = hashlib.sha256(own_wheel.read_bytes()).hexdigest()
+    return f"{lock.rstrip()}\n{name}=={version} \\\n    --hash=sha256:{digest}\n"
+
+
 def build(source: pathlib.Path, target: pathlib.Path, python: str, machine: str) -> None:
     tmp = target.with_name(target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -50,15 +65,16 @@ def build(source: pathlib.Path, target: pathlib.Path, python: str, machine: str)
         # Build from a clean copy: a stale build/ in the source would leak into the wheel.
         clean_source = shutil.copytree(source, pathlib.Path(clean) / "src", ignore=IGNORED)
         subprocess.run([*pip, "wheel", "--no-deps", "--wheel-dir", str(tmp), str(clean_source)], check=True)
+    (own_wheel,) = tmp.glob("*.whl")
     platforms = [f"manylinux_2_{n}_{machine}" for n in (36, 34, 31, 28, 17, 12, 5)] + [f"linux_{machine}"]
     subprocess.run(
-        [*pip, "download", "--dest", str(tmp), "--only-binary=:all:", "--no-deps",
+        [*pip, "download", "--dest", str(tmp), "--only-binary=:all:", "--no-deps", "--require-hashes",
          "--python-version", python, "--implementation", "cp",
          *[arg for platform in platforms for arg in ("--platform", platform)],
          "-r", str(source / "requirements.lock")],
         check=True,
     )
-    shutil.copy2(source / "requirements.lock", tmp / "requirements.lock")
+    (tmp / INSTALL).write_text(install_requirements((source / "requirements.lock").read_text(), own_wheel))
     # One file to push (one round trip per host instead of one per wheel).
     with tarfile.open(tmp / ARCHIVE, "w") as archive:
         for path in sorted(tmp.iterdir()):

@@ -33,10 +33,10 @@ async def navigate(body: NavigateRequest):
              summary="Route link from a Chinese or English sentence")
 async def ai_navigate(body: AiNavigateRequest, request: Request):
     limit = request.app.state.settings.max_query_chars
-    if len(body.query) > limit:
+    if nlp.query_length(body.query) > limit:
         return JSONResponse(status_code=422, content={
             "detail": "Invalid request",
-            "errors": [{"loc": ["body", "query"], "msg": f"query longer than {limit} characters",
+            "errors": [{"loc": ["body", "query"], "msg": f"query longer than {limit} characters (after normalization)",
                         "type": "string_too_long"}]})
     parsed = nlp.parse(body.query)
     answer = _answer(parsed.origin, parsed.destination, parsed.waypoints, parsed.mode or "driving",
