@@ -316,11 +316,11 @@ def unit_errors(v: dict) -> list[str]:
     if not match or float(match["percent"]) <= 0:
         errors.append(f"ai_navigator_app_cpu_quota must be in systemd's CPUQuota syntax: a percentage above 0%, "
                       f"e.g. 100% for one CPU, 200% for two (got {show(quota)})")
+    # TasksMax=0 makes every fork fail; the argument spec already keeps it an integer.
     tasks = v.get("ai_navigator_app_tasks_max")
-    if not (str(tasks) == "infinity" or (as_int(tasks) or 0) >= 1
-            or (SYSTEMD_PERCENT.fullmatch(str(tasks)) and 0 < float(str(tasks)[:-1]) <= 100)):
-        errors.append(f"ai_navigator_app_tasks_max must be in systemd's TasksMax syntax: an integer of at least 1, "
-                      f"a percentage, or infinity (got {show(tasks)})")
+    if (as_int(tasks) or 0) < 1:
+        errors.append(f"ai_navigator_app_tasks_max must be in systemd's TasksMax syntax, an integer of at least 1 "
+                      f"(got {show(tasks)})")
     float_in(errors, "ai_navigator_app_restart_sec", v.get("ai_navigator_app_restart_sec"), 0, 3600)
     int_in(errors, "ai_navigator_app_start_limit_burst", v.get("ai_navigator_app_start_limit_burst"), 1)
     int_in(errors, "ai_navigator_app_start_limit_interval_sec", v.get("ai_navigator_app_start_limit_interval_sec"), 0)
