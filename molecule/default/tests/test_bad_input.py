@@ -133,19 +133,24 @@ def test_bad_values_stop_in_preflight_naming_host_variable_and_only_failed_check
     assert fleet.fleet_state(WATCHED) == state_before
 
 
+def messages(result) -> dict[str, str]:
+    # Molecule's ansible.cfg sends failures to stderr (display_failed_stderr).
+    return fleet.failures(result.stdout + result.stderr)
+
+
 def test_values_are_shown_in_the_message(runs):
-    messages = fleet.failures(runs["app values"].stdout + runs["app values"].stderr)
-    assert "'0.0.0.0\\nExecStartPre=/bin/touch /tmp/pwned'" in messages["app1"]
-    assert "'512m'" in messages["app1"] and "'10.0.0.300'" in messages["app2"]
+    app = messages(runs["app values"])
+    assert "'0.0.0.0\\nExecStartPre=/bin/touch /tmp/pwned'" in app["app1"]
+    assert "'512m'" in app["app1"] and "'10.0.0.300'" in app["app2"]
     # IPv6 upstream addresses reach nginx as [address]:port.
-    assert "[fd00::21]:8000" in fleet.failures(runs["nginx values"].stdout)["lb1"]
+    assert "[fd00::21]:8000" in messages(runs["nginx values"])["lb1"]
 
 
 def test_wrong_type_stops_in_preflight(runs):
     result = runs["instances not a number"]
     assert_stopped_in_preflight(result)
-    messages = fleet.failures(result.stdout + result.stderr)
-    assert set(messages) == {"app1", "app2"} and all("ai_navigator_app_instances" in m for m in messages.values())
+    refused = messages(result)
+    assert set(refused) == {"app1", "app2"} and all("ai_navigator_app_instances" in m for m in refused.values())
 
 
 @pytest.mark.parametrize("empty", ["ai_navigator_app", "ai_navigator_lb"])
