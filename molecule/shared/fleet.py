@@ -106,3 +106,31 @@ def role_defaults(role: str) -> dict:
     import yaml
 
     return yaml.safe_load((REPO / "roles" / role / "defaults" / "main.yml").read_text())
+
+
+def failures(output: str) -> dict[str, str]:
+    """The failure message of every host that failed in ansible-playbook's output: {'app1': msg}."""
+    return {host: json.loads(body).get("msg", "")
+            for host, body in re.findall(r"^fatal: \[([^\]]+)\]: FAILED! => (\{.*\})$", output, re.MULTILINE)}
+
+
+def write_host_vars(path: pathlib.Path, host_vars: dict[str, dict]) -> str:
+    """An inventory that adds variables to hosts of another one (pass both with -i): host
+    variables outrank the scenario's group variables."""
+    path.write_text(json.dumps({"all": {"hosts": host_vars}}))
+    return str(path)
+
+
+def assert_refused(output: str, expected: dict[str, list[tuple[str, str]]]) -> None:
+    """Each host's one preflight message names the host, then exactly the failed checks expected
+    for it — (variable, words) — and nothing else; hosts not listed did not fail."""
+    messages = failures(output)
+    assert set(messages) == set(expected), f"failed hosts {sorted(messages)}, expected {sorted(expected)}:\n{output[-3000:]}"
+    for host, checks in expected.items():
+        message = messages[host]
+        assert message.startswith(f"{host}: "), f"{host}: the message does not start with the host: {message}"
+        items = re.split(r"; (?=ai_navigator_|the inventory host)", message.removeprefix(f"{host}: "))
+        assert len(items) == len(checks), f"{host}: {len(checks)} failed checks expected, got {len(items)}: {message}"
+        for variable, words in checks:
+            assert any(variable in item and words in item for item in items), \
+                f"{host}: no failed check names {variable} with {words!r}: {message}"
