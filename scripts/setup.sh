@@ -24,8 +24,12 @@ fi
 
 # This checkout is the collection ai_navigator.fleet: make FQCN role and playbook names
 # resolve to it (ansible.cfg points collections_path here).
-mkdir -p .ansible/collections/ansible_collections/ai_navigator
-ln -sfn ../../../.. .ansible/collections/ansible_collections/ai_navigator/fleet
+# ansible-lint or Molecule run before set-up may have left a real directory (an installed copy)
+# where the link goes: replace it, or `ln` fails ("cannot overwrite directory").
+link=.ansible/collections/ansible_collections/ai_navigator/fleet
+mkdir -p "$(dirname "$link")"
+[[ -L $link || ! -e $link ]] || rm -rf "$link"
+ln -sfn ../../../.. "$link"
 
 molecule/shared/lab.sh image >/dev/null
 echo "setup: ready"
