@@ -20,7 +20,7 @@ def test_instance_unit_active_and_enabled(host, port):
 
 @pytest.mark.parametrize("port", PORTS)
 def test_instance_listens_and_is_ready(host, port):
-    assert host.socket(f"tcp://0.0.0.0:{port}").is_listening
+    assert host.socket(f"tcp://{fleet.address(host.backend.host)}:{port}").is_listening
     status, headers, _ = fleet.http_get(f"http://{fleet.address(host.backend.host)}:{port}/ready")
     assert status == 200
     assert headers["X-AI-Navigator-Instance"] == f"{host.backend.host}:{port}"
