@@ -27,7 +27,7 @@ test: setup lint unit molecule
 
 lint:
 	$(VENV)/ansible-lint
-	$(VENV)/ruff check app bench molecule roles scripts tests
+	$(VENV)/ruff check app bench molecule plugins roles scripts tests
 	shellcheck molecule/shared/lab.sh scripts/setup.sh .ci/run
 
 unit:

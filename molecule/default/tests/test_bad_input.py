@@ -67,5 +67,5 @@ def test_config_nginx_rejects_never_reaches_nginx(state_before):
     assert result.returncode != 0
     assert "proxy_buffering" in output and "nginx.conf" in output or "failed to validate" in output, output[-3000:]
     assert fleet_state() == state_before
-    status, _, _ = fleet.http_get(f"http://{fleet.address(lb)}/health")
+    status, _, _ = fleet.http_get(f"https://{fleet.address(lb)}/health")
     assert status == 200
