@@ -7,7 +7,7 @@ import fleet
 import pytest
 
 SITE = "playbooks/site.yml"
-WATCHED = ["/etc/nginx/nginx.conf", "/etc/systemd/system/ai-navigator@.service", "/etc/ai-navigator/ai-navigator.env"]
+WATCHED = ["/etc/nginx/nginx.conf", "/etc/nginx/tls/server.crt", "/etc/systemd/system/ai-navigator@.service", "/etc/ai-navigator/ai-navigator.env"]
 
 
 def fleet_state() -> dict:
@@ -42,6 +42,19 @@ CASES = {
     "required variable blanked": ({"ai_navigator_app_listen_address": None},
                                   ["ai_navigator_app_listen_address is required", "app1"]),
     "bad release id": ({"ai_navigator_app_release": "../etc"}, ["ai_navigator_app_release", "app1"]),
+    "HTTPS port is the HTTP port": ({"ai_navigator_nginx_https_port": 80}, ["ai_navigator_nginx_https_port", "lb1"]),
+    "allow-list entry no network": ({"ai_navigator_nginx_restricted_allow": ["10.0.0.0/8", "10.0.0.0/33"]},
+                                    ["ai_navigator_nginx_restricted_allow", "10.0.0.0/33", "lb1"]),
+    "timeout with an injected directive": ({"ai_navigator_nginx_client_body_timeout": "10s; allow all"},
+                                           ["ai_navigator_nginx_client_body_timeout", "lb1"]),
+    "half a certificate pair": ({"ai_navigator_nginx_tls_certificate_file": str(fleet.TLS_CA)},
+                                ["ai_navigator_nginx_tls_private_key_file", "lb1"]),
+    "certificate of another key and name": (
+        {"ai_navigator_nginx_tls_certificate_file": str(fleet.TLS_CA),
+         "ai_navigator_nginx_tls_private_key_file": str(fleet.TLS_CA.parent / "lb1.key")},
+        ["ai_navigator_nginx_tls_certificate_file", "does not match", "does not cover lb1", "lb1"]),
+    "certificate expires too soon": ({"ai_navigator_nginx_tls_min_days_valid": 400},
+                                     ["ai_navigator_nginx_tls_min_days_valid", "under 400", "lb1"]),
 }
 
 
