@@ -17,9 +17,10 @@ demo: setup
 	ln -sfn /var/lib/ai-navigator-lab/demo/hosts.yml inventories/lab/hosts.yml
 	$(VENV)/ansible-playbook playbooks/site.yml
 	@lb=$$($(VENV)/ansible-inventory --host lb1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["ansible_host"])'); \
-	echo; echo "The lab fleet answers at http://$$lb/ (inventory: inventories/lab/hosts.yml)"; \
-	echo "\$$ curl -s -X POST http://$$lb/api/ai/navigate -H 'Content-Type: application/json' -d '{\"query\": \"from Berlin to Munich via Nuremberg\"}'"; \
-	curl -s -X POST http://$$lb/api/ai/navigate -H 'Content-Type: application/json' \
+	ca=$$HOME/.local/share/ai-navigator/tls/ca.crt; \
+	echo; echo "The lab fleet answers at https://$$lb/ (inventory: inventories/lab/hosts.yml; the lab CA: $$ca)"; \
+	echo "\$$ curl -s --cacert $$ca -X POST https://$$lb/api/ai/navigate -H 'Content-Type: application/json' -d '{\"query\": \"from Berlin to Munich via Nuremberg\"}'"; \
+	curl -s --cacert $$ca -X POST https://$$lb/api/ai/navigate -H 'Content-Type: application/json' \
 	  -d '{"query": "from Berlin to Munich via Nuremberg"}'; echo
 
 ## test: lint, the service's tests, the collection's unit tests, every molecule scenario

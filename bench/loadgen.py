@@ -17,6 +17,8 @@ connection an nginx reload closes costs one failed request. --check-reuse makes 
 those clients: before reusing a connection it checks whether the server closed it, and opens a
 new one if so (counted as `reconnects`). A request that was sent and got no answer is still a
 failure either way.
+An https:// URL is verified against --cacert (or the system's CAs); each worker's connection
+makes one TLS handshake and is kept alive like a plain one.
 Only loopback and the lab's own addresses are meant as targets.
 """
 
@@ -27,6 +29,7 @@ import http.client
 import json
 import select
 import signal
+import ssl
 import sys
 import threading
 import time
@@ -90,8 +93,9 @@ class Load:
     """Workers that share a request budget of `rate` per second."""
 
     def __init__(self, url: str, rate: float, workers: int, timeout: float, body: bytes | None,
-                 check_reuse: bool = False):
+                 check_reuse: bool = False, cafile: str | None = None):
         self.url = urllib.parse.urlsplit(url)
+        self.tls = ssl.create_default_context(cafile=cafile) if self.url.scheme == "https" else None
         self.full_url = url
         self.interval = workers / rate
         self.workers = workers
@@ -104,6 +108,9 @@ class Load:
         self.lock = threading.Lock()
 
     def _connect(self) -> http.client.HTTPConnection:
+        if self.tls is not None:
+            return http.client.HTTPSConnection(self.url.hostname, self.url.port or 443, timeout=self.timeout,
+                                               context=self.tls)
         return http.client.HTTPConnection(self.url.hostname, self.url.port or 80, timeout=self.timeout)
 
     def _one(self, conn: http.client.HTTPConnection) -> Result:
@@ -167,12 +174,13 @@ def main() -> int:
     parser.add_argument("--out", help="write the full report as JSON here")
     parser.add_argument("--check-reuse", action="store_true",
                         help="before reusing a keep-alive connection, check the server has not closed it (as HTTP libraries do)")
+    parser.add_argument("--cacert", help="verify an https:// URL against the CA certificates in this PEM file")
     args = parser.parse_args()
     if args.rate <= 0 or args.workers < 1 or not 0 < args.duration <= 3600:
         parser.error("--rate must be > 0, --workers >= 1, --duration within (0, 3600]")
 
     load = Load(args.url, args.rate, args.workers, args.timeout,
-                args.json.encode() if args.json is not None else None, args.check_reuse)
+                args.json.encode() if args.json is not None else None, args.check_reuse, args.cacert)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: load.stop.set())
     report = load.run(args.duration)

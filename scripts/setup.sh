@@ -22,6 +22,15 @@ if [[ ! -x .venv/bin/ansible-playbook ]] || ! cmp -s requirements-dev.txt .venv/
   cp requirements-dev.txt .venv/.requirements-dev.txt
 fi
 
+# sslyze (the TLS scan of the molecule tests) conflicts with the controller tools' cryptography
+# pin, so it gets its own venv.
+if [[ ! -x .venv-sslyze/bin/sslyze ]] || ! cmp -s requirements-sslyze.txt .venv-sslyze/.requirements-sslyze.txt; then
+  echo "setup: building .venv-sslyze from requirements-sslyze.txt"
+  python3 -m venv .venv-sslyze
+  .venv-sslyze/bin/pip install -q -r requirements-sslyze.txt
+  cp requirements-sslyze.txt .venv-sslyze/.requirements-sslyze.txt
+fi
+
 # This checkout is the collection ai_navigator.fleet: make FQCN role and playbook names
 # resolve to it (ansible.cfg points collections_path here).
 # ansible-lint or Molecule run before set-up may have left a real directory (an installed copy)

@@ -96,3 +96,31 @@ def test_check_reuse_replaces_closed_connections(closing_server):
     report = loadgen.Load(closing_server, rate=20, workers=1, timeout=2, body=None, check_reuse=True).run(1.0)
     assert report.sent > 5 and report.failed == 0
     assert report.reconnects >= report.sent - 1
+
+
+def test_https_verified_against_a_ca(tmp_path):
+    """https:// URLs: one TLS connection per worker, kept alive, verified against --cacert."""
+    import importlib.util
+    import pathlib
+    import ssl
+
+    script = pathlib.Path(__file__).parents[1] / "roles" / "nginx" / "files" / "tls_certificates.py"
+    spec = importlib.util.spec_from_file_location("tls_certificates", script)
+    tls = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tls)
+    issued = tls.issue(tmp_path, "loopback", ["127.0.0.1"], check=False)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(issued["certificate"], issued["key"])
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"https://127.0.0.1:{httpd.server_address[1]}/ok"
+    try:
+        report = loadgen.Load(url, rate=50, workers=2, timeout=2, body=None, check_reuse=True,
+                              cafile=issued["ca"]).run(1.0)
+        assert report.sent > 20 and report.failed == 0 and report.reconnects == 0
+        untrusted = loadgen.Load(url, rate=10, workers=1, timeout=2, body=None).run(0.3)
+        assert untrusted.failed == untrusted.sent > 0
+        assert "CERTIFICATE_VERIFY_FAILED" in untrusted.failures[0]["error"]
+    finally:
+        httpd.shutdown()

@@ -10,6 +10,7 @@ import json
 import os
 import pathlib
 import re
+import ssl
 import subprocess
 import sys
 import urllib.error
@@ -21,6 +22,14 @@ import testinfra
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(sys.executable).parent
+# The CA the controller generated the lab LBs' certificates with (the nginx role's default
+# ai_navigator_nginx_tls_generated_dir): clients verify the LBs against it.
+TLS_CA = pathlib.Path.home() / ".local" / "share" / "ai-navigator" / "tls" / "ca.crt"
+
+
+def tls_context() -> ssl.SSLContext:
+    """A client context that trusts only the lab CA and checks the host name."""
+    return ssl.create_default_context(cafile=str(TLS_CA))
 
 
 @cache
@@ -41,9 +50,11 @@ def address(host: str) -> str:
 
 
 def http_get(url: str, timeout: float = 3.0) -> tuple[int, Message, bytes]:
-    """GET that returns (status, headers, body) for any status; raises only on no answer."""
+    """GET that returns (status, headers, body) for any status; raises only on no answer.
+    HTTPS is verified against the lab CA."""
+    context = tls_context() if url.startswith("https:") else None
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as response:
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read()

@@ -15,8 +15,8 @@ import fleet
 import pytest
 
 SITE = "playbooks/site.yml"
-WATCHED = ["/etc/nginx/nginx.conf", "/etc/systemd/system/ai-navigator@.service", "/etc/ai-navigator/ai-navigator.env",
-           "/etc/passwd"]
+WATCHED = ["/etc/nginx/nginx.conf", "/etc/nginx/tls/server.crt", "/etc/systemd/system/ai-navigator@.service",
+           "/etc/ai-navigator/ai-navigator.env", "/etc/passwd"]
 
 # A check a host makes about the others' values, with no value of its own.
 NOT_SET = object()
@@ -71,6 +71,25 @@ RUNS = {
 }
 
 
+# The edge's own checks (HTTPS, limits, certificates) each stop the host at their first failure,
+# so each gets a run of its own: extra vars -> words the output must hold.
+EDGE_CASES = {
+    "HTTPS port is the HTTP port": ({"ai_navigator_nginx_https_port": 80}, ["ai_navigator_nginx_https_port", "lb1"]),
+    "allow-list entry no network": ({"ai_navigator_nginx_restricted_allow": ["10.0.0.0/8", "10.0.0.0/33"]},
+                                    ["ai_navigator_nginx_restricted_allow", "10.0.0.0/33", "lb1"]),
+    "timeout with an injected directive": ({"ai_navigator_nginx_client_body_timeout": "10s; allow all"},
+                                           ["ai_navigator_nginx_client_body_timeout", "lb1"]),
+    "half a certificate pair": ({"ai_navigator_nginx_tls_certificate_file": str(fleet.TLS_CA)},
+                                ["ai_navigator_nginx_tls_private_key_file", "lb1"]),
+    "certificate of another key and name": (
+        {"ai_navigator_nginx_tls_certificate_file": str(fleet.TLS_CA),
+         "ai_navigator_nginx_tls_private_key_file": str(fleet.TLS_CA.parent / "lb1.key")},
+        ["ai_navigator_nginx_tls_certificate_file", "does not match", "does not cover lb1", "lb1"]),
+    "certificate expires too soon": ({"ai_navigator_nginx_tls_min_days_valid": 400},
+                                     ["ai_navigator_nginx_tls_min_days_valid", "under 400", "lb1"]),
+}
+
+
 def expected_checks(run: dict) -> dict[str, list[tuple[str, str]]]:
     expected = {}
     for host, variables in run.items():
@@ -104,6 +123,8 @@ def runs(tmp_path_factory, state_before):
         name: (["-i", fleet.write_host_vars(directory / f"{name.replace(' ', '-')}.json", host_vars(run)), SITE], None)
         for name, run in RUNS.items()
     }
+    for name, (extra_vars, _) in EDGE_CASES.items():
+        commands[f"edge {name}"] = (["-e", json.dumps(extra_vars), SITE], None)
     commands["instances not a number"] = (["-e", json.dumps({"ai_navigator_app_instances": "four"}), SITE], None)
     commands["nginx -t rejects"] = (["-e", json.dumps({"ai_navigator_nginx_extra_directives": ["proxy_buffering maybe;"]}), SITE], None)
     for empty in ("ai_navigator_app", "ai_navigator_lb"):
@@ -130,6 +151,16 @@ def test_bad_values_stop_in_preflight_naming_host_variable_and_only_failed_check
     result = runs[name]
     assert_stopped_in_preflight(result)
     fleet.assert_refused(result.stdout + result.stderr, expected_checks(RUNS[name]))
+    assert fleet.fleet_state(WATCHED) == state_before
+
+
+@pytest.mark.parametrize("name", EDGE_CASES)
+def test_bad_edge_values_stop_in_preflight(runs, state_before, name):
+    result = runs[f"edge {name}"]
+    assert_stopped_in_preflight(result)
+    output = result.stdout + result.stderr
+    for words in EDGE_CASES[name][1]:
+        assert words in output, output[-3000:]
     assert fleet.fleet_state(WATCHED) == state_before
 
 
@@ -167,5 +198,5 @@ def test_config_nginx_rejects_never_reaches_nginx(runs, state_before):
     assert result.returncode != 0
     assert "proxy_buffering" in output and "nginx.conf" in output or "failed to validate" in output, output[-3000:]
     assert fleet.fleet_state(WATCHED) == state_before
-    status, _, _ = fleet.http_get(f"http://{fleet.address(lb)}/health")
+    status, _, _ = fleet.http_get(f"https://{fleet.address(lb)}/health")
     assert status == 200

@@ -1,5 +1,6 @@
 """Load balancers: nginx fronts every instance of every app host, and traffic reaches them all."""
 
+import json
 import re
 from collections import Counter
 
@@ -14,6 +15,7 @@ def test_nginx_running_enabled_listening(host):
     assert nginx.is_running
     assert nginx.is_enabled
     assert host.socket("tcp://0.0.0.0:80").is_listening
+    assert host.socket("tcp://0.0.0.0:443").is_listening
 
 
 def test_upstream_lists_every_instance_of_every_app_host(host):
@@ -31,17 +33,18 @@ def test_requests_reach_instances_on_every_app_host(host):
     lb = fleet.address(host.backend.host)
     answered_by = Counter()
     for _ in range(40):
-        status, headers, body = fleet.http_get(f"http://{lb}/version")
+        status, headers, body = fleet.http_get(f"https://{lb}/version")
         assert status == 200
         assert headers["X-AI-Navigator-LB"] == host.backend.host
-        answered_by[headers["X-AI-Navigator-Instance"].split(":")[0]] += 1
+        # The instance headers stay behind the LB; /version's body names the instance.
+        answered_by[json.loads(body)["instance"].split(":")[0]] += 1
     print(f"requests through {host.backend.host} by app host: {dict(answered_by)}")
     assert set(answered_by) == set(fleet.group("ai_navigator_app"))
 
 
 def test_health_through_the_lb_is_not_logged(host):
     lb = fleet.address(host.backend.host)
-    status, _, body = fleet.http_get(f"http://{lb}/health")
+    status, _, body = fleet.http_get(f"https://{lb}/health")
     assert status == 200
     assert b'"status":"healthy"' in body.replace(b" ", b"")
     host.run_test("sync")

@@ -14,6 +14,7 @@ import json
 import os
 import pathlib
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,8 @@ LAB_ROOT = pathlib.Path(os.environ.get("LAB_ROOT") or "/var/lib/ai-navigator-lab
 LAB_NAME = os.environ.get("LAB_NAME") or os.environ.get("MOLECULE_SCENARIO_NAME") or "failover"
 
 FIGURES: list[str] = []
+# The LBs serve HTTPS (port 443) with certificates of the CA the controller generated.
+TLS_CA = pathlib.Path.home() / ".local" / "share" / "ai-navigator" / "tls" / "ca.crt"
 
 
 class Lab:
@@ -86,9 +89,10 @@ def lab() -> Lab:
     return Lab()
 
 
-def get(address: str, path: str, port: int = 80, timeout: float = 0.5) -> tuple[int | None, dict[str, str]]:
-    """One request on a fresh connection: (status or None, headers)."""
-    conn = http.client.HTTPConnection(address, port, timeout=timeout)
+def get(address: str, path: str, port: int = 443, timeout: float = 0.5) -> tuple[int | None, dict[str, str]]:
+    """One request on a fresh connection (HTTPS on 443, verified against the lab CA): (status or None, headers)."""
+    conn = (http.client.HTTPSConnection(address, port, timeout=timeout, context=ssl.create_default_context(cafile=TLS_CA))
+            if port == 443 else http.client.HTTPConnection(address, port, timeout=timeout))
     try:
         conn.request("GET", path)
         response = conn.getresponse()
@@ -118,7 +122,7 @@ class Load:
     def __init__(self, url: str, rate: float = 40, workers: int = 4, timeout: float = 5) -> None:
         self.out = tempfile.NamedTemporaryFile(prefix="failover-load-", suffix=".json", delete=False).name
         self.proc = subprocess.Popen(
-            [sys.executable, str(LOADGEN), url, "--rate", str(rate), "--workers", str(workers),
+            [sys.executable, str(LOADGEN), url, "--rate", str(rate), "--workers", str(workers), "--cacert", str(TLS_CA),
              "--timeout", str(timeout), "--duration", "600", "--out", self.out],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.started, self.began_wall = time.monotonic(), time.time()
@@ -141,7 +145,7 @@ def load(lab):
     def start(**kwargs) -> Load:
         # The fleet must answer through the VIP before a fault is injected.
         wait_for(lambda: get(lab.vip, "/version")[0] == 200, timeout=30)
-        one = Load(f"http://{lab.vip}/version", **kwargs)
+        one = Load(f"https://{lab.vip}/version", **kwargs)
         started.append(one)
         return one
 

@@ -38,6 +38,8 @@ LAB_ROOT = Path(os.environ.get("LAB_ROOT", "/var/lib/ai-navigator-lab"))
 INVENTORY = LAB_ROOT / SCENARIO / "hosts.yml"
 FLEET_VARS = REPO / "molecule" / "rolling" / "vars" / "fleet.yml"
 LOADGEN = REPO / "bench" / "loadgen.py"
+# The CA of the LB certificates the controller generated (the nginx role's default directory).
+TLS_CA = Path.home() / ".local" / "share" / "ai-navigator" / "tls" / "ca.crt"
 ROOT = "/opt/ai-navigator"
 NGINX_CONF = "/etc/nginx/nginx.conf"
 # Short health gate for the broken release, so the failing batch gives up quickly.
@@ -100,9 +102,9 @@ def playbook(name: str, *extra: str, inventory: Path = INVENTORY) -> tuple[int, 
 @contextlib.contextmanager
 def load(tmp_path: Path):
     """Constant load at the LB for the duration of the block; yields a dict that gets the reports."""
-    url = f"http://{next(iter(LBS.values()))}/version"
-    runs = {"gate": ["--rate", "50", "--workers", "4", "--check-reuse"],
-            "naive": ["--rate", "10", "--workers", "1"]}
+    url = f"https://{next(iter(LBS.values()))}/version"
+    runs = {"gate": ["--rate", "50", "--workers", "4", "--check-reuse", "--cacert", str(TLS_CA)],
+            "naive": ["--rate", "10", "--workers", "1", "--cacert", str(TLS_CA)]}
     procs = {name: subprocess.Popen([sys.executable, str(LOADGEN), url, "--duration", "900",
                                      "--out", str(tmp_path / f"{name}.json"), *args],
                                     stdout=subprocess.PIPE, text=True)

@@ -1,0 +1,50 @@
+"""keepalived takes VRRP adverts only from its unicast peers (check_unicast_src): a host that is
+not an LB and sends adverts with the right router id, password and a higher priority cannot take
+the VIP away from the LB holding it."""
+
+from __future__ import annotations
+
+import time
+
+from conftest import record, wait_for
+
+# Runs on the forging host (not an LB): VRRPv2 adverts over a raw IP socket (protocol 112,
+# TTL 255) straight to the LB holding the VIP, priority 254, the lab's router id and password.
+FORGE = r"""
+import socket, struct, sys, time
+target, vip, vrid, password, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].encode(), float(sys.argv[5])
+def checksum(data):
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    total = (total >> 16) + (total & 0xFFFF); total += total >> 16
+    return ~total & 0xFFFF
+def advert():
+    body = struct.pack("!BBBBBBH", 0x21, vrid, 254, 1, 1, 1, 0) + socket.inet_aton(vip) + password.ljust(8, b"\0")[:8]
+    return body[:6] + struct.pack("!H", checksum(body)) + body[8:]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 255)
+end = time.time() + seconds
+sent = 0
+while time.time() < end:
+    s.sendto(advert(), (target, 0)); sent += 1; time.sleep(0.1)
+print(sent)
+"""
+
+
+def test_adverts_from_a_host_that_is_no_peer_are_ignored(lab):
+    holder, _ = wait_for(lab.vip_holder, timeout=30)
+    forger = lab.groups["ai_navigator_app"][0]
+    conf = lab.ssh(holder, "cat /etc/keepalived/keepalived.conf")
+    assert "check_unicast_src" in conf
+    vrid = int(conf.split("virtual_router_id")[1].split()[0])
+    password = lab.ssh(holder, "awk '/auth_pass/ {print $2}' /etc/keepalived/ai-navigator-auth.conf")
+    since = lab.ssh(holder, "date '+%Y-%m-%d %H:%M:%S'")
+    began = time.monotonic()
+    sent = lab.ssh(forger, f"python3 -c '{FORGE}' {lab.address[holder]} {lab.vip} {vrid} {password} 4", timeout=30)
+    holders = set()
+    while time.monotonic() - began < 6:  # the forged adverts and three advert intervals after them
+        holders.add(lab.vip_holder())
+        time.sleep(0.1)
+    journal = lab.ssh(holder, f"journalctl -u keepalived --since '{since}' --no-pager -o cat")
+    record(f"forged adverts from {forger} (no peer): sent={sent}; VIP holders meanwhile: {sorted(map(str, holders))}")
+    assert holders == {holder}, journal[-2000:]
+    assert "Entering BACKUP STATE" not in journal, journal[-2000:]
