@@ -217,7 +217,8 @@ def test_stopped_lb_comes_back_without_taking_the_vip(lab, load):
 
 
 def test_nginx_down_on_active_lb_moves_the_vip(lab, load):
-    """keepalived's health check: the VIP leaves an LB whose nginx stopped (the host stays up)."""
+    """The VIP leaves an LB whose nginx stopped (the host stays up): nginx's stop hook tells
+    keepalived at once (the health check would take fall x interval)."""
     active = lab.vip_holder()
     standby, report, began, moved, outage = move_vip(
         lab, load, active, lambda: lab.ssh(active, "systemctl stop nginx.service"), timeout=10, settle=2)
@@ -226,9 +227,10 @@ def test_nginx_down_on_active_lb_moves_the_vip(lab, load):
     wait_for(lambda: "BACKUP" in lab.ssh(active, "journalctl -u keepalived.service --since=-20s -o cat --no-pager"),
              timeout=15, interval=0.5)
     record(f"4c nginx stopped on the active LB {active}: no answer through the VIP for {outage:.2f}s (VIP answered by "
-           f"{standby} {moved - began:.2f}s after the stop); failed={report['failed']}/{report['sent']} "
-           f"(refused while the check confirms nginx is down); back as BACKUP once nginx runs")
+           f"{standby} {moved - began:.2f}s after the stop began); failed={report['failed']}/{report['sent']}; "
+           f"back as BACKUP once nginx runs")
     assert moved is not None and moved - began < 5.0, "the VIP did not leave the LB whose nginx is down"
+    assert outage < 3.0, f"outage {outage:.2f} s (goal < 1 s; asserted < 3 s on a shared machine)"
     assert lab.vip_holder() == standby
 
 
