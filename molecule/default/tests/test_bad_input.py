@@ -7,7 +7,8 @@ import fleet
 import pytest
 
 SITE = "playbooks/site.yml"
-WATCHED = ["/etc/nginx/nginx.conf", "/etc/systemd/system/ai-navigator@.service", "/etc/ai-navigator/ai-navigator.env"]
+WATCHED = ["/etc/nginx/nginx.conf", "/etc/systemd/system/ai-navigator@.service", "/etc/ai-navigator/ai-navigator.env",
+           "/etc/systemd/system/nginx.service.d/ai-navigator.conf"]
 
 
 def fleet_state() -> dict:
@@ -42,6 +43,8 @@ CASES = {
     "required variable blanked": ({"ai_navigator_app_listen_address": None},
                                   ["ai_navigator_app_listen_address is required", "app1"]),
     "bad release id": ({"ai_navigator_app_release": "../etc"}, ["ai_navigator_app_release", "app1"]),
+    "nginx start limit that never trips": ({"ai_navigator_nginx_start_limit_interval_sec": 2},
+                                           ["ai_navigator_nginx_start_limit_interval_sec (2)", "lb1"]),
 }
 
 
