@@ -145,3 +145,40 @@ def assert_refused(output: str, expected: dict[str, list[tuple[str, str]]]) -> N
         for variable, words in checks:
             assert any(variable in item and words in item for item in items), \
                 f"{host}: no failed check names {variable} with {words!r}: {message}"
+
+# Restart policies: what `systemctl show` says about how a daemon comes back and when it stops trying.
+RESTART_PROPERTIES = ("Restart", "RestartUSec", "StartLimitBurst", "StartLimitIntervalUSec")
+_SPAN_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def seconds(span: str) -> float:
+    """A systemd time span as systemctl shows it ('500ms', '1min 30s', 'infinity') in seconds."""
+    if span == "infinity":
+        return float("inf")
+    parts = re.findall(r"(\d+(?:\.\d+)?)\s*(us|ms|min|s|h|d)", span)
+    assert parts and "".join(f"{n}{u}" for n, u in parts) == span.replace(" ", ""), f"not a time span: {span!r}"
+    return sum(float(n) * _SPAN_UNITS[u] for n, u in parts)
+
+
+def restart_policy(show: str) -> dict:
+    """`systemctl show -p Restart -p RestartUSec -p StartLimitBurst -p StartLimitIntervalUSec` output."""
+    values = dict(line.split("=", 1) for line in show.splitlines() if "=" in line)
+    return {"restart": values["Restart"], "restart_sec": seconds(values["RestartUSec"]),
+            "burst": int(values["StartLimitBurst"]), "interval_sec": seconds(values["StartLimitIntervalUSec"])}
+
+
+def restart_policy_problems(unit: str, policy: dict, restart_sec: float, burst: int, interval_sec: float) -> list[str]:
+    """What keeps `unit` from coming back after a crash or from ending a crash loop, given the
+    values its role configures; empty when it is sound."""
+    problems = []
+    if policy["restart"] not in ("always", "on-failure", "on-abnormal"):
+        problems.append(f"{unit}: Restart={policy['restart']} does not restart it after a crash or kill -9")
+    if (policy["restart_sec"], policy["burst"], policy["interval_sec"]) != (float(restart_sec), burst, float(interval_sec)):
+        problems.append(f"{unit}: RestartSec/StartLimitBurst/StartLimitIntervalSec are {policy['restart_sec']}/"
+                        f"{policy['burst']}/{policy['interval_sec']}, the role sets {restart_sec}/{burst}/{interval_sec}")
+    if policy["burst"] < 2:
+        problems.append(f"{unit}: StartLimitBurst={policy['burst']} leaves no restart after the first start")
+    if not 0 < policy["restart_sec"] * policy["burst"] < policy["interval_sec"] < float("inf"):
+        problems.append(f"{unit}: a crash loop never hits the start limit ({policy['burst']} starts "
+                        f"{policy['restart_sec']} s apart within {policy['interval_sec']} s)")
+    return problems

@@ -106,15 +106,30 @@ personalize() {
     >"$root/etc/apt/apt.conf.d/01lab-proxy"
 }
 
+# The cgroup hierarchies nspawn uses on this (hybrid) host; the lab's hosts live under these.
+LAB_CGROUP_ROOTS=(/sys/fs/cgroup/unified /sys/fs/cgroup/systemd)
+lab_cgroup() { printf 'ai-navigator-lab/%s' "$1"; }
+
 boot_host() {
-  local lab=$1 host=$2 dir=$LAB_ROOT/$1/$2 ns
-  ns=$(cat "$dir/netns")
+  local lab=$1 host=$2 dir=$LAB_ROOT/$1/$2 ns cg
+  ns=$(cat "$dir/netns") cg=$(lab_cgroup "$lab")/$host
   mountpoint -q "$dir/root" || mount -t overlay overlay \
     -o "lowerdir=$(cat "$dir/image"),upperdir=$dir/upper,workdir=$dir/work" "$dir/root"
   # No systemd on the controller: --register=no --keep-unit; CAP_NET_ADMIN for keepalived's VIP.
-  setsid systemd-nspawn --quiet --boot --register=no --keep-unit -D "$dir/root" \
-    --machine="$lab-$host" --hostname="$host" --network-namespace-path="/run/netns/$ns" \
-    --capability=CAP_NET_ADMIN >"$dir/console.log" 2>&1 </dev/null &
+  # nspawn puts the host's systemd in a "payload" cgroup beside its own: started from the
+  # controller's root cgroup, every host of every lab would share /payload/system.slice/<unit>,
+  # and a host's systemd could not kill what is left of a unit (it reads PID 0 for the other
+  # hosts' processes and gives up: "Failed to kill control group ... Input/output error"), so
+  # e.g. nginx workers outlived a killed master. Started from a cgroup of its own, each host
+  # gets its own tree, as on a real machine.
+  (
+    for m in "${LAB_CGROUP_ROOTS[@]}"; do
+      [[ -w $m/cgroup.procs ]] && mkdir -p "$m/$cg" && echo "$BASHPID" >"$m/$cg/cgroup.procs"
+    done
+    exec setsid systemd-nspawn --quiet --boot --register=no --keep-unit -D "$dir/root" \
+      --machine="$lab-$host" --hostname="$host" --network-namespace-path="/run/netns/$ns" \
+      --capability=CAP_NET_ADMIN
+  ) >"$dir/console.log" 2>&1 </dev/null &
   echo $! >"$dir/nspawn.pid"
 }
 
@@ -163,6 +178,9 @@ destroy_lab() {
     ip link del "$m" 2>/dev/null || true
   done
   ip link del "anlbr$idx" 2>/dev/null || true
+  for m in "${LAB_CGROUP_ROOTS[@]}"; do
+    [[ -d $m/$(lab_cgroup "$lab") ]] && find "$m/$(lab_cgroup "$lab")" -depth -type d -exec rmdir {} + 2>/dev/null
+  done
   rm -rf "$dir"
 }
 

@@ -16,7 +16,7 @@ import pytest
 
 SITE = "playbooks/site.yml"
 WATCHED = ["/etc/nginx/nginx.conf", "/etc/nginx/tls/server.crt", "/etc/systemd/system/ai-navigator@.service",
-           "/etc/ai-navigator/ai-navigator.env", "/etc/passwd"]
+           "/etc/ai-navigator/ai-navigator.env", "/etc/passwd", "/etc/systemd/system/nginx.service.d/ai-navigator.conf"]
 
 # A check a host makes about the others' values, with no value of its own.
 NOT_SET = object()
@@ -71,7 +71,7 @@ RUNS = {
 }
 
 
-# The edge's own checks (HTTPS, limits, certificates) each stop the host at their first failure,
+# The edge's own checks (HTTPS, limits, certificates, nginx's restart policy) each stop the host at their first failure,
 # so each gets a run of its own: extra vars -> words the output must hold.
 EDGE_CASES = {
     "HTTPS port is the HTTP port": ({"ai_navigator_nginx_https_port": 80}, ["ai_navigator_nginx_https_port", "lb1"]),
@@ -87,6 +87,8 @@ EDGE_CASES = {
         ["ai_navigator_nginx_tls_certificate_file", "does not match", "does not cover lb1", "lb1"]),
     "certificate expires too soon": ({"ai_navigator_nginx_tls_min_days_valid": 400},
                                      ["ai_navigator_nginx_tls_min_days_valid", "under 400", "lb1"]),
+    "nginx start limit that never trips": ({"ai_navigator_nginx_start_limit_interval_sec": 2},
+                                           ["ai_navigator_nginx_start_limit_interval_sec (2)", "lb1"]),
 }
 
 

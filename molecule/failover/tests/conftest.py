@@ -72,6 +72,17 @@ class Lab:
     def main_pid(self, host: str, port: int) -> int:
         return int(self.ssh(host, f"systemctl show -p MainPID --value ai-navigator@{port}.service") or 0)
 
+    def vrrp_state(self, host: str) -> str | None:
+        """keepalived's VRRP state on the host (MASTER, BACKUP, FAULT): the last one it logged."""
+        out = self.ssh(host, "journalctl -u keepalived.service -o cat --no-pager -n 300"
+                             " | grep -o 'Entering [A-Z]* STATE' | tail -n 1", check=False)
+        return out.split()[1] if out else None
+
+    def unit(self, host: str, unit: str) -> dict[str, str]:
+        """Properties of a systemd unit on the host: active state, result, restarts, main pid."""
+        out = self.ssh(host, f"systemctl show -p ActiveState -p Result -p NRestarts -p MainPID {unit}")
+        return dict(line.split("=", 1) for line in out.splitlines())
+
     def vip_holder(self) -> str | None:
         """The LB whose interface carries the VIP (asked from the controller, in its namespace)."""
         holders = []
