@@ -24,7 +24,8 @@ def defaults(role: str) -> dict:
 
 
 def app_values(**overrides) -> dict:
-    values = {**defaults("app"), "ai_navigator_app_upstream_address": "10.0.0.21",
+    # Templated defaults as Ansible would render them for a host at 10.0.0.21.
+    values = {**defaults("app"), "ai_navigator_app_upstream_address": "10.0.0.21", "ai_navigator_app_listen_address": "10.0.0.21",
               "ai_navigator_app_source_dir": str(ROOT / "app"), "ai_navigator_app_wheelhouse_cache": "/tmp/w",
               "required": [], "ssh_port": 22, "connecting_users": ["deploy"], "account": None}
     return {**values, **overrides}
