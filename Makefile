@@ -6,7 +6,7 @@ export ANSIBLE_FORCE_COLOR := false
 # Molecule and ansible-lint call ansible-* by name: the venv comes first.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup demo test lint unit molecule bench destroy
+.PHONY: setup demo test lint unit molecule bench destroy k8s
 
 setup:
 	scripts/setup.sh
@@ -38,6 +38,11 @@ molecule:
 	  $(VENV)/python scripts/molecule_timed.py $$s || { echo "scenarios: $$passed passed, 1 failed"; exit 1; }; \
 	  passed=$$((passed + 1)); \
 	done; echo "scenarios: $$passed passed, 0 failed"
+
+## k8s: render every Kubernetes overlay, validate it (1.30 and 1.37 schemas), check it against the
+## service, and smoke-run the 1-replica overlay with podman kube play (leaves nothing behind)
+k8s:
+	$(VENV)/pytest --containers tests/test_kubernetes.py tests/test_kubernetes_podman.py
 
 bench: setup
 	$(VENV)/python app/bench/bench_service.py
