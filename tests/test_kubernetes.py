@@ -12,8 +12,11 @@ import shutil
 import subprocess
 import sys
 
+import copy
+
 import pytest
 import yaml
+from deploy_facts import DOCKERFILE, ENV_PREFIX, HEALTH_PATH, READY_PATH, load
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
@@ -27,8 +30,8 @@ OVERLAYS = sorted(p.name for p in (KUSTOMIZE / "overlays").iterdir() if (p / "ku
 # Oldest: the first release whose API server honours lifecycle.preStop.sleep by default
 # (PodLifecycleSleepAction, beta and on in 1.30). Newest: the newest schemas kubernetes-validate ships.
 KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
-APP_DEFAULTS = yaml.safe_load((ROOT / "roles" / "app" / "defaults" / "main.yml").read_text())
-SETTINGS_PREFIX = "AI_NAVIGATOR_"
+FACTS = load()  # the app role's values every deployment path shares (tests/deploy_facts.py)
+SETTINGS_PREFIX = ENV_PREFIX
 
 
 def tool(name: str) -> str:
@@ -135,19 +138,6 @@ def quantity(value: str | int | float) -> float:
     return float(match.group(1)) * _FACTORS[match.group(2)]
 
 
-def systemd_bytes(value: str) -> int:
-    """systemd's MemoryMax= size: K, M, G, T are powers of 1024 (so 512M is 512 MiB)."""
-    match = re.fullmatch(r"(\d+)([KMGT]?)", value)
-    assert match, f"not a systemd size: {value!r}"
-    return int(match.group(1)) * 1024 ** " KMGT".index(match.group(2) or " ")
-
-
-def systemd_cores(cpu_quota: str) -> float:
-    match = re.fullmatch(r"(\d+)%", cpu_quota)
-    assert match, f"not a CPUQuota percentage: {cpu_quota!r}"
-    return int(match.group(1)) / 100
-
-
 # ---- render and validate ----------------------------------------------------------------------
 
 def test_every_overlay_is_tested():
@@ -204,10 +194,10 @@ def client():
 def test_probes_ask_routes_the_service_serves(overlay, client):
     c, lifecycle = client
     probes = {kind: container(overlay)[kind]["httpGet"] for kind in ("startupProbe", "livenessProbe", "readinessProbe")}
-    assert probes["startupProbe"]["path"] == probes["livenessProbe"]["path"] == "/health"
-    assert probes["readinessProbe"]["path"] == "/ready"
+    assert probes["startupProbe"]["path"] == probes["livenessProbe"]["path"] == HEALTH_PATH
+    assert probes["readinessProbe"]["path"] == READY_PATH
     for probe in probes.values():
-        assert container_port(overlay, probe["port"]) == Settings.model_fields["port"].default
+        assert container_port(overlay, probe["port"]) == FACTS.port
         assert c.get(probe["path"]).status_code == 200, probe
     # Draining (after SIGTERM): readiness fails, so the pod leaves the endpoints; liveness still
     # passes, so the kubelet does not kill a pod that is finishing its requests.
@@ -219,68 +209,133 @@ def test_probes_ask_routes_the_service_serves(overlay, client):
         lifecycle.draining = False
 
 
-@pytest.mark.parametrize("overlay", OVERLAYS)
-def test_container_port_is_the_service_port(overlay):
-    ports = container(overlay)["ports"]
-    assert [p["containerPort"] for p in ports] == [Settings.model_fields["port"].default]
-    assert APP_DEFAULTS["ai_navigator_app_base_port"] == Settings.model_fields["port"].default
+def kubernetes_problems(objs: list[dict]) -> list[str]:
+    """Where a rendered overlay disagrees with the app role (tests/deploy_facts.py) and the service:
+    port, probe paths, stop timing, resource limits, setting names and values."""
+    by_kind = {o["kind"]: o for o in objs if o["kind"] != "ConfigMap"}
+    pod = by_kind["Deployment"]["spec"]["template"]["spec"]
+    (c,) = pod["containers"]
+    ports = {p.get("name"): p["containerPort"] for p in c["ports"]}
+    problems = []
 
+    def port_of(port, where):
+        number = ports.get(port, port)
+        if number != FACTS.port:
+            problems.append(f"{where}: port {port} is {number}, the service listens on {FACTS.port}")
 
-@pytest.mark.parametrize("overlay", OVERLAYS)
-def test_grace_period_covers_prestop_drain_and_grace(overlay):
-    pod = one(overlay, "Deployment")["spec"]["template"]["spec"]
-    settings = settings_from(overlay)
-    pre_stop = container(overlay)["lifecycle"]["preStop"]["sleep"]["seconds"]
-    assert pre_stop > 0
-    assert pod["terminationGracePeriodSeconds"] >= pre_stop + settings.drain_seconds + settings.grace_seconds
+    if sorted(ports.values()) != [FACTS.port]:
+        problems.append(f"Deployment: container ports {sorted(ports.values())}, the service listens on {FACTS.port}")
+    for kind, path in (("startupProbe", HEALTH_PATH), ("livenessProbe", HEALTH_PATH), ("readinessProbe", READY_PATH)):
+        probe = c[kind]["httpGet"]
+        if probe["path"] != path:
+            problems.append(f"Deployment {kind}: path {probe['path']}, the service answers it on {path}")
+        port_of(probe["port"], f"Deployment {kind}")
+    for p in by_kind["Service"]["spec"]["ports"]:
+        port_of(p["targetPort"], "Service targetPort")
+    for rule in by_kind["NetworkPolicy"]["spec"]["ingress"]:
+        for p in rule["ports"]:
+            port_of(p["port"], "NetworkPolicy port")
 
-
-@pytest.mark.parametrize("overlay", OVERLAYS)
-def test_configmap_holds_settings_the_service_reads(overlay):
-    env = settings_env(overlay)
-    assert env, "the container reads no ConfigMap"
-    assert settings_problems(env) == []
-
-
-def test_settings_check_catches_typos_and_bad_values():
-    assert settings_problems({"AI_NAVIGATOR_DRAIN_SECOND": "1"}) == [
-        "AI_NAVIGATOR_DRAIN_SECOND: Settings has no field 'drain_second'"]
-    assert settings_problems({"LOG_LEVEL": "info"}) == ["LOG_LEVEL: not an AI_NAVIGATOR_* setting"]
-    (problem,) = settings_problems({"AI_NAVIGATOR_LOG_LEVEL": "loud"})
-    assert problem.startswith("AI_NAVIGATOR_LOG_LEVEL:")
-
-
-def test_production_settings_are_the_app_role_defaults():
-    settings = settings_from("production")
-    assert settings.drain_seconds == APP_DEFAULTS["ai_navigator_app_drain_seconds"]
-    assert settings.grace_seconds == APP_DEFAULTS["ai_navigator_app_grace_seconds"]
-
-
-@pytest.mark.parametrize("overlay", OVERLAYS)
-def test_no_service_links_in_the_settings_namespace(overlay):
-    """Kubernetes would set AI_NAVIGATOR_PORT=tcp://<cluster ip>:80 for the Service "ai-navigator";
-    the service reads that variable as its port and refuses to start."""
-    service = one(overlay, "Service")["metadata"]["name"]
-    injected = f"{service.upper().replace('-', '_')}_PORT"
-    assert injected == f"{SETTINGS_PREFIX}PORT"
-    assert settings_problems({injected: "tcp://10.96.0.10:80"})
-    assert one(overlay, "Deployment")["spec"]["template"]["spec"]["enableServiceLinks"] is False
-
-
-@pytest.mark.parametrize("overlay", OVERLAYS)
-def test_resources_are_the_app_role_limits(overlay):
-    resources = container(overlay)["resources"]
-    limits, requests = resources["limits"], resources["requests"]
-    assert quantity(limits["memory"]) == systemd_bytes(APP_DEFAULTS["ai_navigator_app_memory_max"])
-    assert quantity(limits["cpu"]) == systemd_cores(APP_DEFAULTS["ai_navigator_app_cpu_quota"])
+    limits, requests = c["resources"]["limits"], c["resources"]["requests"]
+    if quantity(limits["memory"]) != FACTS.memory_bytes:
+        problems.append(f"Deployment: memory limit {limits['memory']} is {quantity(limits['memory']):.0f} bytes, "
+                        f"the app role's MemoryMax is {FACTS.memory_bytes}")
+    if quantity(limits["cpu"]) != FACTS.cpus:
+        problems.append(f"Deployment: cpu limit {limits['cpu']}, the app role's CPUQuota is {FACTS.cpus} CPU")
     for name in ("cpu", "memory"):
-        assert 0 < quantity(requests[name]) <= quantity(limits[name])
+        if not 0 < quantity(requests[name]) <= quantity(limits[name]):
+            problems.append(f"Deployment: {name} request {requests[name]} is not within (0, {limits[name]}]")
+
+    configmaps = {o["metadata"]["name"]: o.get("data", {}) for o in objs if o["kind"] == "ConfigMap"}
+    env: dict[str, str] = {}
+    for source in c.get("envFrom", []):
+        env.update(configmaps.get(source["configMapRef"]["name"], {}))
+    problems += [f"ConfigMap {p}" for p in settings_problems(env)]
+    names = {k.removeprefix(ENV_PREFIX).lower() for k in env}
+    problems += [f"ConfigMap: no {ENV_PREFIX}{n.upper()}, which the app role sets" for n in sorted(FACTS.role_setting_names - names)]
+    seconds = {}
+    for name, expected in (("drain_seconds", FACTS.drain_seconds), ("grace_seconds", FACTS.grace_seconds)):
+        seconds[name] = float(env.get(f"{ENV_PREFIX}{name.upper()}", Settings.model_fields[name].default))
+        if seconds[name] != expected:
+            problems.append(f"ConfigMap: {ENV_PREFIX}{name.upper()}={seconds[name]:g}, the app role uses {expected:g}")
+
+    # The kubelet's stop: preStop sleep, then SIGTERM, SIGKILL at terminationGracePeriodSeconds
+    # (counted from the start of preStop). The service needs drain + grace, plus the margin the
+    # fleet's unit gives (TimeoutStopSec = drain + grace + 5).
+    pre_stop = c.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
+    margin = FACTS.stop_timeout_seconds - FACTS.drain_seconds - FACTS.grace_seconds
+    needed = pre_stop + seconds["drain_seconds"] + seconds["grace_seconds"] + margin
+    if pre_stop <= 0:
+        problems.append("Deployment: no preStop sleep (endpoints and the ingress need time to drop the pod)")
+    if pod.get("terminationGracePeriodSeconds", 30) < needed:
+        problems.append(f"Deployment: terminationGracePeriodSeconds {pod.get('terminationGracePeriodSeconds', 30)} "
+                        f"< preStop {pre_stop} + drain + grace + 5 = {needed:g}")
+    image_user = re.findall(r"^USER\s+(\d+):(\d+)\s*$", DOCKERFILE.read_text(), re.M)[-1]
+    context = pod.get("securityContext", {})
+    if (str(context.get("runAsUser")), str(context.get("runAsGroup"))) != image_user:
+        problems.append(f"Deployment: runAsUser:runAsGroup {context.get('runAsUser')}:{context.get('runAsGroup')}, "
+                        f"the image's USER is {':'.join(image_user)}")
+    if pod.get("enableServiceLinks", True):
+        problems.append("Deployment: enableServiceLinks is on: the Service would set AI_NAVIGATOR_PORT=tcp://...")
+    return problems
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_overlay_agrees_with_the_app_role_and_the_service(overlay):
+    assert kubernetes_problems(objects(overlay)) == []
+
+
+def _container(objs):
+    return next(o for o in objs if o["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][0]
+
+
+def _pod(objs):
+    return next(o for o in objs if o["kind"] == "Deployment")["spec"]["template"]["spec"]
+
+
+def _settings(objs):
+    return next(o for o in objs if o["kind"] == "ConfigMap")["data"]
+
+
+@pytest.mark.parametrize(("drift", "named"), [
+    (lambda o: _container(o)["ports"][0].update(containerPort=8080), "container ports"),
+    (lambda o: _container(o)["readinessProbe"]["httpGet"].update(path="/health"), "readinessProbe: path"),
+    (lambda o: _container(o)["livenessProbe"]["httpGet"].update(port=9000), "livenessProbe: port 9000"),
+    (lambda o: _container(o)["resources"]["limits"].update(memory="512M"), "memory limit 512M"),
+    (lambda o: _container(o)["resources"]["limits"].update(cpu="500m"), "cpu limit"),
+    (lambda o: _container(o)["resources"]["requests"].update(memory="1Gi"), "memory request"),
+    (lambda o: _pod(o).update(terminationGracePeriodSeconds=15), "terminationGracePeriodSeconds 15"),
+    (lambda o: _container(o)["lifecycle"].pop("preStop"), "no preStop"),
+    (lambda o: _pod(o).update(enableServiceLinks=True), "enableServiceLinks"),
+    (lambda o: _pod(o)["securityContext"].update(runAsUser=1000), "the image's USER is 10001:10001"),
+    (lambda o: _settings(o).update(AI_NAVIGATOR_DRAIN_SECONDS="5"), "DRAIN_SECONDS=5"),
+    (lambda o: _settings(o).update(AI_NAVIGATOR_GRACE_SECONDS="25"), "GRACE_SECONDS=25"),
+    (lambda o: _settings(o).update(AI_NAVIGATOR_GRACE="10"), "no field 'grace'"),
+    (lambda o: _settings(o).pop("AI_NAVIGATOR_RELEASE"), "no AI_NAVIGATOR_RELEASE"),
+    (lambda o: _settings(o).update(AI_NAVIGATOR_LOG_LEVEL="loud"), "LOG_LEVEL"),
+])
+def test_a_drifted_manifest_is_caught(drift, named):
+    objs = copy.deepcopy(objects("production"))
+    drift(objs)
+    problems = kubernetes_problems(objs)
+    assert any(named in p for p in problems), problems
+
+
+def test_service_links_would_break_the_settings():
+    """Why enableServiceLinks is off: for the Service "ai-navigator" Kubernetes sets
+    AI_NAVIGATOR_PORT=tcp://<cluster ip>:80 in every pod of the namespace, which the service (and
+    `ai-navigator healthcheck`) reads as its port."""
+    service = one("production", "Service")["metadata"]["name"]
+    injected = f"{service.upper().replace('-', '_')}_PORT"
+    assert injected == f"{ENV_PREFIX}PORT"
+    (problem,) = settings_problems({injected: "tcp://10.96.0.10:80"})
+    assert problem.startswith(f"{ENV_PREFIX}PORT:")
 
 
 def test_quantity_units():
-    assert quantity("512Mi") == 512 * 2**20 == systemd_bytes("512M")
-    assert quantity("512M") != systemd_bytes("512M")
-    assert quantity("250m") == 0.25 and quantity("1") == 1 == systemd_cores("100%")
+    assert quantity("512Mi") == 512 * 2**20 == FACTS.memory_bytes
+    assert quantity("512M") == 512 * 10**6  # decimal in Kubernetes: 24 MiB less than the fleet's 512M
+    assert quantity("250m") == 0.25 and quantity("1") == 1 == FACTS.cpus
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -315,7 +370,7 @@ def test_service_reaches_the_pods(overlay):
     service = one(overlay, "Service")
     assert selects({"matchLabels": service["spec"]["selector"]}, pod_labels(overlay))
     for port in service["spec"]["ports"]:
-        assert container_port(overlay, port["targetPort"]) == Settings.model_fields["port"].default
+        assert container_port(overlay, port["targetPort"]) == FACTS.port
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -345,7 +400,7 @@ def test_network_policy_admits_only_the_ingress_controller(overlay):
     # controller's pods are not ours (kustomize's includeSelectors would have made them ours).
     assert peer["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "ingress-nginx"}
     assert not selects(peer["podSelector"], pod_labels(overlay))
-    assert [(p["protocol"], p["port"]) for p in rule["ports"]] == [("TCP", Settings.model_fields["port"].default)]
+    assert [(p["protocol"], p["port"]) for p in rule["ports"]] == [("TCP", FACTS.port)]
 
 
 def test_autoscaler_scales_the_deployment():
