@@ -40,9 +40,10 @@ molecule:
 	done; echo "scenarios: $$passed passed, 0 failed"
 
 ## k8s: render every Kubernetes overlay, validate it (1.30 and 1.37 schemas), check it against the
-## service, and smoke-run the 1-replica overlay with podman kube play (leaves nothing behind)
+## service, and smoke-run the 1-replica overlay with podman kube play (leaves nothing behind);
+## -s: the tests print their timings
 k8s:
-	$(VENV)/pytest --containers tests/test_kubernetes.py tests/test_kubernetes_podman.py
+	$(VENV)/pytest --containers -s tests/test_kubernetes.py tests/test_kubernetes_podman.py
 
 bench: setup
 	$(VENV)/python app/bench/bench_service.py

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 import copy
 
@@ -54,7 +55,9 @@ _RENDERED: dict[str, str] = {}
 
 def rendered_text(overlay: str) -> str:
     if overlay not in _RENDERED:
+        started = time.monotonic()
         _RENDERED[overlay] = render(overlay)
+        print(f"\nkubectl kustomize {overlay}: {time.monotonic() - started:.2f} s")
     return _RENDERED[overlay]
 
 
@@ -149,8 +152,10 @@ def test_every_overlay_is_tested():
 def test_overlay_validates_strictly(overlay, version, tmp_path):
     manifest = tmp_path / f"{overlay}.yaml"
     manifest.write_text(rendered_text(overlay))
+    started = time.monotonic()
     result = subprocess.run([tool("kubernetes-validate"), "--strict", "-k", version, str(manifest)],
                             capture_output=True, text=True, timeout=120)
+    print(f"\nkubernetes-validate --strict -k {version} {overlay}: {time.monotonic() - started:.2f} s")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     # Every object was checked against a schema (an unknown kind is only warned about).

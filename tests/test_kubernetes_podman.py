@@ -98,14 +98,16 @@ def podman():
 def image(podman) -> str:
     """The service's image from app/Dockerfile, as `docker build` makes it, on the stand-in base."""
     image = container(OVERLAY)["image"]
-    subprocess.run([ROOT / "scripts" / "containers" / "standin-base.sh", *podman.args],
-                   check=True, env=podman.env, timeout=600)
-    subprocess.run([ROOT / "scripts" / "containers" / "build-context.sh"], check=True, timeout=600,
-                   stdout=subprocess.DEVNULL)
+    started = time.monotonic()
+    for step in ([ROOT / "scripts" / "containers" / "standin-base.sh", *podman.args],
+                 [ROOT / "scripts" / "containers" / "build-context.sh"]):
+        result = subprocess.run(step, capture_output=True, text=True, env=podman.env, timeout=600)
+        assert result.returncode == 0, f"{step[0].name}:\n{result.stdout}\n{result.stderr}"
     # --format docker keeps HEALTHCHECK (the OCI format drops it). --network none: the build
     # installs from the wheelhouse only, and podman's default build network is a CNI bridge with
     # firewall rules on the host.
     podman.run("build", "--format", "docker", "--network", "none", "--tag", image, str(ROOT / "app"), timeout=600)
+    print(f"\nstand-in base, wheelhouse and podman build: {time.monotonic() - started:.1f} s")
     return image
 
 
@@ -198,6 +200,10 @@ def test_pod_runs_as_the_deployment_says(podman, pod):
     assert info["HostConfig"]["ReadonlyRootfs"] is True
     assert info["HostConfig"]["Memory"] == quantity(spec["resources"]["limits"]["memory"])
     assert info["HostConfig"]["NanoCpus"] == quantity(spec["resources"]["limits"]["cpu"]) * 1e9
+    # The memory request (what the scheduler reserves) covers the started service's footprint.
+    rss = int(status["VmRSS"].split()[0]) * 1024
+    print(f"\nresident memory after start: {rss / 2**20:.0f} MiB (request {spec['resources']['requests']['memory']})")
+    assert rss <= quantity(spec["resources"]["requests"]["memory"])
     denied = podman.run("exec", pod["container"], "python3", "-c", "open('/probe', 'w')", check=False)
     assert denied.returncode != 0 and "Read-only file system" in denied.stderr
 
