@@ -43,7 +43,7 @@ molecule:
 ## service, and smoke-run the 1-replica overlay with podman kube play (leaves nothing behind);
 ## -s: the tests print their timings
 k8s:
-	$(VENV)/pytest --containers -s tests/test_kubernetes.py tests/test_kubernetes_podman.py
+	AI_NAVIGATOR_CONTAINERS=1 $(VENV)/pytest -p no:cacheprovider -s tests/test_kubernetes.py tests/test_kubernetes_podman.py
 
 bench: setup
 	$(VENV)/python app/bench/bench_service.py
