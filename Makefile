@@ -6,7 +6,7 @@ export ANSIBLE_FORCE_COLOR := false
 # Molecule and ansible-lint call ansible-* by name: the venv comes first.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup demo test lint unit molecule bench destroy k8s
+.PHONY: setup demo test lint unit molecule bench destroy image containers k8s
 
 setup:
 	scripts/setup.sh
@@ -23,12 +23,13 @@ demo: setup
 	  -d '{"query": "from Berlin to Munich via Nuremberg"}'; echo
 
 ## test: lint, the service's tests, the collection's unit tests, every molecule scenario
-test: setup lint unit molecule
+test: setup lint unit molecule containers
 
 lint:
 	$(VENV)/ansible-lint
 	$(VENV)/ruff check app bench molecule roles scripts tests
-	shellcheck molecule/shared/lab.sh scripts/setup.sh .ci/run
+	shellcheck molecule/shared/lab.sh scripts/setup.sh .ci/run scripts/containers/*.sh
+	$(VENV)/hadolint app/Dockerfile deploy/compose/nginx/Dockerfile
 
 unit:
 	$(VENV)/pytest app/tests tests
@@ -51,3 +52,13 @@ bench: setup
 destroy:
 	$(LAB) destroy demo
 	rm -f inventories/lab/hosts.yml
+
+## image: the service's image ai-navigator:1.0.0 from the release wheelhouse (on the Docker engine
+## DOCKER_HOST points at; this machine has no registry: see README "Containers" for the stand-in base)
+image: setup
+	scripts/containers/build-context.sh
+	docker build -t ai-navigator:1.0.0 app
+
+## containers: image, Compose tests under load on a private dockerd; leaves nothing running
+containers: setup
+	AI_NAVIGATOR_CONTAINERS=1 $(VENV)/pytest -p no:cacheprovider tests/containers
