@@ -6,7 +6,7 @@ export ANSIBLE_FORCE_COLOR := false
 # Molecule and ansible-lint call ansible-* by name: the venv comes first.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup demo test lint unit molecule bench destroy
+.PHONY: setup demo test lint unit molecule bench destroy image containers k8s
 
 setup:
 	scripts/setup.sh
@@ -24,12 +24,13 @@ demo: setup
 	  -d '{"query": "from Berlin to Munich via Nuremberg"}'; echo
 
 ## test: lint, the service's tests, the collection's unit tests, every molecule scenario
-test: setup lint unit molecule
+test: setup lint unit molecule containers
 
 lint:
 	$(VENV)/ansible-lint
 	$(VENV)/ruff check app bench molecule plugins roles scripts tests
-	shellcheck molecule/shared/lab.sh scripts/setup.sh .ci/run
+	shellcheck molecule/shared/lab.sh scripts/setup.sh .ci/run scripts/containers/*.sh
+	$(VENV)/hadolint app/Dockerfile deploy/compose/nginx/Dockerfile
 
 unit:
 	$(VENV)/pytest app/tests tests
@@ -39,6 +40,12 @@ molecule:
 	  $(VENV)/python scripts/molecule_timed.py $$s || { echo "scenarios: $$passed passed, 1 failed"; exit 1; }; \
 	  passed=$$((passed + 1)); \
 	done; echo "scenarios: $$passed passed, 0 failed"
+
+## k8s: render every Kubernetes overlay, validate it (1.30 and 1.37 schemas), check it against the
+## service, and smoke-run the 1-replica overlay with podman kube play (leaves nothing behind);
+## -s: the tests print their timings
+k8s:
+	AI_NAVIGATOR_CONTAINERS=1 $(VENV)/pytest -p no:cacheprovider -s tests/test_kubernetes.py tests/test_kubernetes_podman.py
 
 bench: setup
 	$(VENV)/python app/bench/bench_service.py
@@ -54,3 +61,14 @@ lock: setup
 destroy:
 	$(LAB) destroy demo
 	rm -f inventories/lab/hosts.yml
+
+## image: the service's image ai-navigator:1.0.0 from the release wheelhouse (on the Docker engine
+## DOCKER_HOST points at; this machine has no registry: see README "Containers" for the stand-in base)
+image: setup
+	scripts/containers/build-context.sh
+	docker build -t ai-navigator:1.0.0 app
+
+## containers: image, Compose tests under load on a private dockerd, then the Kubernetes smoke
+## (podman kube play); leaves nothing running
+containers: setup
+	AI_NAVIGATOR_CONTAINERS=1 $(VENV)/pytest -p no:cacheprovider tests/containers tests/test_kubernetes_podman.py

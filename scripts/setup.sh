@@ -6,7 +6,11 @@ cd "$(dirname "$0")/.."
 
 [[ $(id -u) -eq 0 ]] || { echo "setup: run as root (the lab needs namespaces, mounts and nspawn)" >&2; exit 1; }
 
-APT_PACKAGES=(debootstrap systemd-container apt-cacher-ng iproute2 openssh-client make wrk shellcheck)
+APT_PACKAGES=(debootstrap systemd-container apt-cacher-ng iproute2 openssh-client make wrk shellcheck
+              docker.io)  # docker.io: the container tests run their own dockerd (scripts/containers/dockerd.sh)
+# podman kube play smoke-runs the Kubernetes manifests (runc: crun rejects this machine's cgroups;
+# catatonit: the pod's infra container; slirp4netns: pod networking without bridges or firewall rules).
+APT_PACKAGES+=(podman runc catatonit slirp4netns)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if (( ${#missing[@]} )); then

@@ -1,12 +1,15 @@
-"""Command line: ``ai-navigator serve --host H --port P``."""
+"""Command line: ``ai-navigator serve --host H --port P`` and ``ai-navigator healthcheck``."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import socket
 import sys
 
-from pydantic import ValidationError
+# Setting names as operators write them; the image and the manifests pass these variables.
+ENV_PREFIX = "AI_NAVIGATOR_"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -25,7 +28,40 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--body-timeout-seconds", type=float, help="env AI_NAVIGATOR_BODY_TIMEOUT_SECONDS, default 10")
     s.add_argument("--max-connections", type=int, help="env AI_NAVIGATOR_MAX_CONNECTIONS, default 1000")
     sub.add_parser("version", help="print the package version")
+    h = sub.add_parser("healthcheck", help="exit 0 if the local service answers 200 (a container's HEALTHCHECK)")
+    h.add_argument("--port", type=int, default=None, help="port to ask (env AI_NAVIGATOR_PORT, default 8000)")
+    h.add_argument("--path", default="/ready", help="path to ask (default /ready: healthy means taking traffic)")
+    h.add_argument("--timeout", type=float, default=2.0, help="seconds to wait for the answer (default 2)")
     return p
+
+
+def healthcheck(args: argparse.Namespace) -> int:
+    """Ask the service on this host; no curl in the image. A plain socket, not urllib or
+    http.client (which import the email package): a check every few seconds must stay cheap
+    even on a busy host, where the imports alone took longer than the check's timeout."""
+    port = args.port or int(os.environ.get(f"{ENV_PREFIX}PORT", "8000"))
+    where = f"http://127.0.0.1:{port}{args.path}"
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=args.timeout) as conn:
+            conn.sendall(f"GET {args.path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+            status_line = conn.makefile("rb").readline(200).decode("latin-1").strip()
+    except OSError as exc:
+        print(f"ai-navigator healthcheck: {where}: {exc}", file=sys.stderr)
+        return 1
+    parts = status_line.split()
+    if len(parts) < 2 or parts[1] != "200":
+        print(f"ai-navigator healthcheck: {where}: {status_line or 'no answer'}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def describe_invalid_settings(exc) -> str:
+    """One line per wrong setting, named as the operator set it (the environment variable)."""
+    lines = []
+    for error in exc.errors():
+        name = "_".join(str(part) for part in error["loc"]) or "settings"
+        lines.append(f"  {ENV_PREFIX}{name.upper()}={error.get('input')!r}: {error['msg']}")
+    return "\n".join(lines)
 
 
 def settings_from_args(args: argparse.Namespace):
@@ -38,6 +74,7 @@ def settings_from_args(args: argparse.Namespace):
 
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from pydantic import ValidationError
 
     from .app import create_app
     from .lifecycle import Lifecycle
@@ -48,7 +85,8 @@ def serve(args: argparse.Namespace) -> int:
     try:
         settings = settings_from_args(args)
     except ValidationError as exc:
-        print(f"ai-navigator: invalid settings:\n{exc}", file=sys.stderr)
+        print(f"ai-navigator: invalid settings (flag or environment variable):\n{describe_invalid_settings(exc)}",
+              file=sys.stderr)
         return 2
     try:
         ensure_fd_limit(settings.max_connections)
@@ -91,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         from . import __version__
         print(__version__)
         return 0
+    if args.command == "healthcheck":
+        return healthcheck(args)
     return serve(args)
 
 

