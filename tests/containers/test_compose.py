@@ -21,7 +21,7 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT, figure, free_port
+from container_engine import ROOT, figure, free_port
 
 COMPOSE = ["compose", "-f", str(ROOT / "deploy/compose/compose.yaml")]
 LOADGEN = ROOT / "bench/loadgen.py"
@@ -102,7 +102,7 @@ def test_load_reaches_every_replica_and_survives_kill_and_stop(fleet):
     time.sleep(4)
     report = load.stop()
     phase("baseline, 3 replicas", report, f" replicas_answering={len(served_by(report))}/3")
-    assert report["failed"] == 0 and report["sent"] > 100
+    assert report["failed"] == 0 and report["sent"] >= 3 * RATE
     assert served_by(report) == hostnames
 
     # kill -9 of one replica's process (a crash): the restart policy brings it back.
@@ -156,13 +156,20 @@ def test_scale_3_to_5_to_2_under_load(fleet):
         assert naive_report["failed"] <= WORKERS, naive_report["failures"][:5]
         assert all("RemoteDisconnected" in f["error"] or "reset" in f["error"].lower()
                    for f in naive_report["failures"] if f.get("error")), naive_report["failures"][:5]
-        # After the reload nginx sends to every replica there is.
-        after = Load(url, tmp / f"scale{count}-after.json")
-        time.sleep(4)
-        report = after.stop()
-        phase(f"after scaling to {count}", report, f" replicas_answering={len(served_by(report))}/{count}")
-        assert report["failed"] == 0
-        assert served_by(report) == set(running.values())
+        # After the reload nginx sends to every replica there is. A replica that was slow to
+        # answer its first requests (a cold process on a busy host) may rest for fail_timeout
+        # (30 s) first: keep loading until every one has answered, for at most 45 s.
+        answered, sent, began = set(), 0, time.monotonic()
+        while answered != set(running.values()) and time.monotonic() - began < 45:
+            after = Load(url, tmp / f"scale{count}-after.json")
+            time.sleep(4)
+            report = after.stop()
+            assert report["failed"] == 0, report["failures"][:5]
+            answered |= served_by(report)
+            sent += report["sent"]
+        figure(f"compose after scaling to {count}: every replica answered within "
+               f"{time.monotonic() - began:.0f} s ({sent} requests, 0 failed)")
+        assert answered == set(running.values())
 
 
 def test_a_bad_setting_makes_compose_up_wait_fail_visibly(engine, image, fleet):

@@ -11,7 +11,7 @@ import time
 import pathlib
 
 import pytest
-from conftest import ROOT, figure, free_port
+from container_engine import ROOT, figure, free_port
 
 VENV_BIN = pathlib.Path(sys.executable).parent
 DRAIN = 1.0
