@@ -70,7 +70,7 @@ def image(engine):
     return IMAGE
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def network(engine):
     """A bridge of its own: the tests' engine has no default bridge (--bridge=none)."""
     name = f"ainav-test-{os.getpid()}"
