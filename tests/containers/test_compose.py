@@ -21,7 +21,7 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT, figure, free_port
+from container_engine import ROOT, figure, free_port
 
 COMPOSE = ["compose", "-f", str(ROOT / "deploy/compose/compose.yaml")]
 LOADGEN = ROOT / "bench/loadgen.py"
@@ -102,7 +102,7 @@ def test_load_reaches_every_replica_and_survives_kill_and_stop(fleet):
     time.sleep(4)
     report = load.stop()
     phase("baseline, 3 replicas", report, f" replicas_answering={len(served_by(report))}/3")
-    assert report["failed"] == 0 and report["sent"] > 100
+    assert report["failed"] == 0 and report["sent"] >= 3 * RATE
     assert served_by(report) == hostnames
 
     # kill -9 of one replica's process (a crash): the restart policy brings it back.
@@ -111,7 +111,7 @@ def test_load_reaches_every_replica_and_survives_kill_and_stop(fleet):
     os.kill(int(engine.inspect(victim, "{{.State.Pid}}")), signal.SIGKILL)
     killed_at = time.monotonic()
     time.sleep(0.5)
-    back = engine.wait_healthy(victim, timeout=60) + 0.5
+    back = engine.wait_healthy(victim, timeout=150) + 0.5
     time.sleep(2)
     report = load.stop()
     phase("kill -9 of one replica", report, f" back_healthy_after={back:.1f}s")
@@ -136,7 +136,9 @@ def test_scale_3_to_5_to_2_under_load(fleet):
     engine.run(*COMPOSE, "up", "-d", "--wait", env=env)  # back to 3 (a test before may have stopped one)
     assert len(replicas(engine)) == 3
 
-    for count in (5, 2):
+    # Down in steps of at most proxy_next_upstream_tries - 1 = 2 (README): until the reload nginx
+    # still lists removed replicas, and a request tries at most 3 servers.
+    for count in (5, 3, 2):
         gate = Load(url, tmp / f"scale{count}-gate.json", check_reuse=True)
         naive = Load(url, tmp / f"scale{count}-naive.json")
         began = time.monotonic()
@@ -151,27 +153,40 @@ def test_scale_3_to_5_to_2_under_load(fleet):
               f" scale_and_reload={took:.1f}s")
         phase(f"scale to {count} + nginx reload (naive client)", naive_report)
         assert len(running) == count
-        assert gate_report["failed"] == 0, gate_report["failures"][:5]
-        # The naive client loses at most one request per idle connection that the reload closed.
-        assert naive_report["failed"] <= WORKERS, naive_report["failures"][:5]
-        assert all("RemoteDisconnected" in f["error"] or "reset" in f["error"].lower()
-                   for f in naive_report["failures"] if f.get("error")), naive_report["failures"][:5]
-        # After the reload nginx sends to every replica there is.
-        after = Load(url, tmp / f"scale{count}-after.json")
-        time.sleep(4)
-        report = after.stop()
-        phase(f"after scaling to {count}", report, f" replicas_answering={len(served_by(report))}/{count}")
-        assert report["failed"] == 0
-        assert served_by(report) == set(running.values())
+        # No HTTP error answer at all; the only losses allowed are requests sent on an idle
+        # keep-alive connection just as the reload closed it: at most one per connection. The
+        # checking client can lose one too, when the close lands between its check and its send.
+        for report in (gate_report, naive_report):
+            assert report["failed"] <= WORKERS, report["failures"][:5]
+            assert all(f["status"] is None and ("RemoteDisconnected" in f["error"] or "reset" in f["error"].lower())
+                       for f in report["failures"]), report["failures"][:5]
+        if count == 3:
+            continue  # a step on the way down; the end state is checked at 2
+        # After the reload nginx sends to every replica there is. A replica that was slow to
+        # answer its first requests (a cold process on a busy host) may rest for fail_timeout
+        # (30 s) first: keep loading until every one has answered, for at most 45 s.
+        answered, sent, began = set(), 0, time.monotonic()
+        while answered != set(running.values()) and time.monotonic() - began < 45:
+            after = Load(url, tmp / f"scale{count}-after.json")
+            time.sleep(4)
+            report = after.stop()
+            assert report["failed"] == 0, report["failures"][:5]
+            answered |= served_by(report)
+            sent += report["sent"]
+        figure(f"compose after scaling to {count}: every replica answered within "
+               f"{time.monotonic() - began:.0f} s ({sent} requests, 0 failed)")
+        assert answered == set(running.values())
 
 
 def test_a_bad_setting_makes_compose_up_wait_fail_visibly(engine, image, fleet):
     env = {"AI_NAVIGATOR_HTTP_PUBLISH": f"127.0.0.1:{free_port()}", "AI_NAVIGATOR_DRAIN_SECONDS": "abc"}
     project = [*COMPOSE, "-p", "ainavbad"]
     try:
-        up = engine.run(*project, "up", "-d", "--wait", "--wait-timeout", "60", env=env, check=False, timeout=120)
+        up = engine.run(*project, "up", "-d", "--wait", "--wait-timeout", "90", env=env, check=False, timeout=150)
         assert up.returncode != 0, up.stdout + up.stderr
-        logs = engine.run(*project, "logs", "app", env=env).stdout
+        assert "unhealthy" in up.stdout + up.stderr or "exited" in up.stdout + up.stderr, up.stderr[-2000:]
+        shown = engine.run(*project, "logs", "app", env=env)
+        logs = shown.stdout + shown.stderr
         assert "AI_NAVIGATOR_DRAIN_SECONDS='abc'" in logs, logs[-2000:]
         assert "Traceback" not in logs
         figure(f"compose up --wait with AI_NAVIGATOR_DRAIN_SECONDS=abc: exit {up.returncode}, "

@@ -11,7 +11,7 @@ import time
 import pathlib
 
 import pytest
-from conftest import ROOT, figure, free_port
+from container_engine import ROOT, figure, free_port
 
 VENV_BIN = pathlib.Path(sys.executable).parent
 DRAIN = 1.0
@@ -42,9 +42,10 @@ def test_image_structure(engine, image):
     assert "Failures:    0" in result.stdout
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def container(engine, image, network):
-    """The documented run: detached, read-only root, port published on loopback."""
+    """The documented run: detached, read-only root, port published on loopback. One container
+    for the tests below; the SIGTERM test stops it, so it comes last."""
     name = f"ainav-run-{free_port()}"
     port = free_port()
     began = time.monotonic()
