@@ -42,7 +42,7 @@ def served(tmp_path_factory):
                         "AI_NAVIGATOR_KEEPALIVE_SECONDS": str(KEEPALIVE),
                         "AI_NAVIGATOR_MAX_CONNECTIONS": str(MAX_CONNECTIONS)},
                  stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60  # a loaded shared machine can take long to start Python
     while True:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=0.5).status_code == 200:
