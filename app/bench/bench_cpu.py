@@ -17,20 +17,14 @@ import argparse
 import concurrent.futures
 import json
 import os
-import socket
-import subprocess
 import sys
-import time
 
 import httpx
+from local_server import free_port, start
 
 QUERY = {"query": "从北京出发依次经过天津、济南到上海"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -51,20 +45,9 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=4)
     a = ap.parse_args()
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "ai_navigator.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--drain-seconds", "0"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = start(port)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/health", timeout=0.5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("server did not start")
-                time.sleep(0.05)
         results = {}
         for name, method, path, body in (("GET /health", "GET", "/health", None),
                                          ("POST /api/ai/navigate", "POST", "/api/ai/navigate", QUERY)):

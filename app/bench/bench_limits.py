@@ -16,33 +16,16 @@ import argparse
 import random
 import socket
 import string
-import subprocess
 import sys
 import threading
 import time
 
 import httpx
+from local_server import free_port, start
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def start(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "ai_navigator.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--drain-seconds", "0"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=0.5).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("server did not start")
 
 
 def random_token(rng: random.Random, n: int) -> str:

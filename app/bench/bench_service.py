@@ -17,37 +17,19 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 
 import httpx
+from local_server import free_port, start
 
 QUERY = {"query": "从北京出发依次经过天津、济南到上海"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def start(port: int, log_level: str) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "ai_navigator.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", log_level, "--drain-seconds", "0"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=0.5).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("server did not start")
 
 
 def _ms(text: str) -> float:
@@ -107,7 +89,7 @@ def main() -> None:
     ap.add_argument("--no-wrk", action="store_true")
     a = ap.parse_args()
     port = free_port()
-    proc = start(port, a.log_level)
+    proc = start(port, "--log-level", a.log_level)
     use_wrk = shutil.which("wrk") is not None and not a.no_wrk
     tool = f"wrk -t2 -c{a.connections} -d{a.duration}s" if use_wrk else \
         f"httpx, {a.requests} requests, {a.connections} connections"
