@@ -3,7 +3,6 @@ drain period, an in-flight request still completes with 200, and the process exi
 Also checks the systemd notifications (READY=1, WATCHDOG=1, STOPPING=1) and that stdout is JSON."""
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -14,14 +13,10 @@ import uuid
 
 import httpx
 import pytest
+from processes import free_port, serve, wait_healthy
 
 DRAIN = 1.0
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -45,26 +40,12 @@ def server(tmp_path):
 
     reader = threading.Thread(target=collect, daemon=True)
     reader.start()
-    env = dict(os.environ, NOTIFY_SOCKET="@" + notify_name, WATCHDOG_USEC="300000",
-               AI_NAVIGATOR_RELEASE="proc-test", AI_NAVIGATOR_GRACE_SECONDS="10")
-    env.pop("WATCHDOG_PID", None)
     log = open(tmp_path / "stdout.log", "w+")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ai_navigator.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--drain-seconds", str(DRAIN)],
-        stdout=log, stderr=subprocess.STDOUT, env=env)
+    proc = serve(port, {"NOTIFY_SOCKET": "@" + notify_name, "WATCHDOG_USEC": "300000", "WATCHDOG_PID": None,
+                        "AI_NAVIGATOR_RELEASE": "proc-test", "AI_NAVIGATOR_GRACE_SECONDS": "10"},
+                 "--drain-seconds", str(DRAIN), stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            if httpx.get(base + "/health", timeout=0.5).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            log.seek(0)
-            pytest.fail("server did not start: " + log.read())
-        time.sleep(0.05)
+    wait_healthy(proc, port, log)
 
     def messages():
         return list(received)

@@ -3,15 +3,14 @@ a socket (header, body and keep-alive timeouts), connections beyond the cap are 
 over HTTP/1.1, and the process refuses to start when its file-descriptor limit cannot hold its
 connection cap. Timeouts are set short here (1-3 s) so the test is quick; the defaults are 10 s."""
 
-import os
 import resource
 import socket
 import subprocess
-import sys
 import time
 
 import httpx
 import pytest
+from processes import free_port, serve, wait_healthy
 
 HEADER_TIMEOUT = 1.0
 BODY_TIMEOUT = 1.0
@@ -19,18 +18,6 @@ KEEPALIVE = 3.0  # longer than the header timeout, so a 408 cannot come from the
 MAX_CONNECTIONS = 4
 SLACK = 1.5  # event-loop tick, a loaded 2-core machine
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve(port: int, env: dict, **popen) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "ai_navigator.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--drain-seconds", "0"],
-        env={**os.environ, **env}, **popen)
 
 
 @pytest.fixture(scope="module")
@@ -41,18 +28,8 @@ def served(tmp_path_factory):
                         "AI_NAVIGATOR_BODY_TIMEOUT_SECONDS": str(BODY_TIMEOUT),
                         "AI_NAVIGATOR_KEEPALIVE_SECONDS": str(KEEPALIVE),
                         "AI_NAVIGATOR_MAX_CONNECTIONS": str(MAX_CONNECTIONS)},
-                 stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60  # a loaded shared machine can take long to start Python
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=0.5).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            log.seek(0)
-            pytest.fail("server did not start: " + log.read())
-        time.sleep(0.05)
+                 "--drain-seconds", "0", stdout=log, stderr=subprocess.STDOUT)
+    wait_healthy(proc, port, log)
     yield port, log
     proc.terminate()
     proc.wait(timeout=20)
@@ -177,7 +154,7 @@ def test_refuses_to_start_without_file_descriptors_for_its_connections():
     def low_limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
 
-    proc = serve(free_port(), {"AI_NAVIGATOR_MAX_CONNECTIONS": "1000"}, preexec_fn=low_limit,
+    proc = serve(free_port(), {"AI_NAVIGATOR_MAX_CONNECTIONS": "1000"}, "--drain-seconds", "0", preexec_fn=low_limit,
                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 2
