@@ -8,6 +8,7 @@ import ast
 import http.client
 import json
 import re
+import select
 import socket
 import ssl
 import subprocess
@@ -186,6 +187,9 @@ def test_flood_gets_429_while_a_normal_client_and_another_client_are_served():
 def test_connections_per_client_are_limited():
     """Requests waiting for their bodies hold connections; past the limit the next gets 429."""
     limit = DEFAULTS["ai_navigator_nginx_limit_conn"]
+    # An earlier flood may have left the request-rate bucket full: a POST refused 429 by
+    # limit_req would free its connection. Let the bucket drain first (burst / rate seconds).
+    time.sleep(DEFAULTS["ai_navigator_nginx_limit_req_burst"] / DEFAULTS["ai_navigator_nginx_limit_req_rate"] + 1)
     held = []
     try:
         for _ in range(limit):
@@ -195,6 +199,8 @@ def test_connections_per_client_are_limited():
                         f"Content-Length: 100\r\n\r\n{{".encode())
             held.append(tls)
         time.sleep(0.5)
+        answered = select.select(held, [], [], 0)[0]
+        assert not answered, f"{len(answered)} of the held requests were answered already (they must wait for their bodies)"
         assert https("GET", "/health").status == 429
     finally:
         for tls in held:

@@ -62,9 +62,11 @@ def test_instances_listen_on_the_upstream_address_only():
         assert local == sorted(f"{fleet.address(app)}:{p}" for p in PORTS), listening
 
 
-def test_lb_port_is_open_to_other_hosts():
-    status = probe(APPS[-1], fleet.address(LBS[0]), 80)
-    assert status == "200"
+@pytest.mark.parametrize("port", fleet.role_defaults("firewall")["ai_navigator_firewall_lb_ports"])
+def test_lb_port_is_open_to_other_hosts(port):
+    """From a host that is no LB: the LB's client ports accept connections (HTTP redirects, HTTPS serves)."""
+    rc, out = fleet.run_on(APPS[-1], f"python3 -c \"import socket; socket.create_connection(('{fleet.address(LBS[0])}', {port}), 2); print('open')\"")
+    assert (rc, out.strip()) == (0, "open"), out
 
 
 def test_ports_not_opened_are_dropped():
