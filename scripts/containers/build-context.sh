@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fill the image's build context with the release wheelhouse: app/build/wheelhouse/ gets the
-# service's wheel, every wheel pinned in app/requirements.lock, and the lock itself.
+# service's wheel, every wheel pinned in app/requirements.lock, and requirements.txt (the hashed
+# lock plus the service's own wheel and its hash) that the image installs with --require-hashes.
 # It is the same wheelhouse the app role pushes to hosts (roles/app/files/wheelhouse.py): one
 # release, every path. Built on the host because pip inside a build container cannot verify TLS
 # here (and an air-gapped builder has no index at all). Prints the release id.
@@ -18,5 +19,5 @@ built=$("$python" roles/app/files/wheelhouse.py --source app \
 path=$("$python" -c 'import json, sys; print(json.load(sys.stdin)["path"])' <<<"$built")
 rm -rf app/build/wheelhouse
 mkdir -p app/build/wheelhouse
-cp "$path"/*.whl "$path"/requirements.lock app/build/wheelhouse/
+cp "$path"/*.whl "$path"/requirements.txt app/build/wheelhouse/
 "$python" -c 'import json, sys; print(json.load(sys.stdin)["release"])' <<<"$built"
