@@ -17,7 +17,7 @@ demo: setup
 	ln -sfn /var/lib/ai-navigator-lab/demo/hosts.yml inventories/lab/hosts.yml
 	$(VENV)/ansible-playbook playbooks/site.yml
 	@lb=$$($(VENV)/ansible-inventory --host lb1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["ansible_host"])'); \
-	ca=$$HOME/.local/share/ai-navigator/tls/ca.crt; \
+	ca=/var/lib/ai-navigator-lab/demo/tls/ca.crt; \
 	echo; echo "The lab fleet answers at https://$$lb/ (inventory: inventories/lab/hosts.yml; the lab CA: $$ca)"; \
 	echo "\$$ curl -s --cacert $$ca -X POST https://$$lb/api/ai/navigate -H 'Content-Type: application/json' -d '{\"query\": \"from Berlin to Munich via Nuremberg\"}'"; \
 	curl -s --cacert $$ca -X POST https://$$lb/api/ai/navigate -H 'Content-Type: application/json' \

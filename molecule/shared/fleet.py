@@ -22,9 +22,10 @@ import testinfra
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(sys.executable).parent
-# The CA the controller generated the lab LBs' certificates with (the nginx role's default
-# ai_navigator_nginx_tls_generated_dir): clients verify the LBs against it.
-TLS_CA = pathlib.Path.home() / ".local" / "share" / "ai-navigator" / "tls" / "ca.crt"
+# The CA the controller generated the lab LBs' certificates with (lab.sh sets
+# ai_navigator_nginx_tls_generated_dir to the lab's own directory): clients verify the LBs against it.
+LAB_NAME = os.environ.get("LAB_NAME") or os.environ.get("MOLECULE_SCENARIO_NAME", "default")
+TLS_CA = pathlib.Path(os.environ.get("LAB_ROOT", "/var/lib/ai-navigator-lab")) / LAB_NAME / "tls" / "ca.crt"
 
 
 def tls_context() -> ssl.SSLContext:

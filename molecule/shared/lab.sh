@@ -194,6 +194,8 @@ write_inventory() {
     printf '    ansible_ssh_common_args: "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"\n'
     printf '    ansible_python_interpreter: /usr/bin/python3\n'
     printf '    lab_name: %s\n    lab_subnet: 10.231.%s.0/24\n    lab_vip: 10.231.%s.200\n' "$lab" "$idx" "$idx"
+    # Each lab its own CA and LB certificates: two labs with an lb1 must not reissue each other's.
+    printf '    ai_navigator_nginx_tls_generated_dir: %s/tls\n' "$LAB_ROOT/$lab"
     printf '  children:\n'
     for group in lb app; do
       printf '    ai_navigator_%s:\n      hosts:\n' "$group"

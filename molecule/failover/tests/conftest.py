@@ -33,7 +33,7 @@ LAB_NAME = os.environ.get("LAB_NAME") or os.environ.get("MOLECULE_SCENARIO_NAME"
 
 FIGURES: list[str] = []
 # The LBs serve HTTPS (port 443) with certificates of the CA the controller generated.
-TLS_CA = pathlib.Path.home() / ".local" / "share" / "ai-navigator" / "tls" / "ca.crt"
+TLS_CA = LAB_ROOT / LAB_NAME / "tls" / "ca.crt"  # lab.sh gives each lab its own CA
 
 
 class Lab:

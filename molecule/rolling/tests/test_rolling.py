@@ -39,7 +39,7 @@ INVENTORY = LAB_ROOT / SCENARIO / "hosts.yml"
 FLEET_VARS = REPO / "molecule" / "rolling" / "vars" / "fleet.yml"
 LOADGEN = REPO / "bench" / "loadgen.py"
 # The CA of the LB certificates the controller generated (the nginx role's default directory).
-TLS_CA = Path.home() / ".local" / "share" / "ai-navigator" / "tls" / "ca.crt"
+TLS_CA = Path("/var/lib/ai-navigator-lab") / SCENARIO / "tls" / "ca.crt"  # lab.sh gives each lab its own CA
 ROOT = "/opt/ai-navigator"
 NGINX_CONF = "/etc/nginx/nginx.conf"
 # Short health gate for the broken release, so the failing batch gives up quickly.
