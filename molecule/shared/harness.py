@@ -129,6 +129,18 @@ def lab_sh(*args: str) -> str:
     return subprocess.run([str(LAB_SH), *args], check=True, capture_output=True, text=True, timeout=120).stdout
 
 
+def vip_holder(group_name: str = "ai_navigator_lb") -> str | None:
+    """The host of the group whose interface carries the lab's VIP (asked in its namespace)."""
+    vip = lab_vars()["lab_vip"]
+    holders = []
+    for name in group(group_name):
+        out = subprocess.run(["ip", "-n", netns(name), "-4", "-o", "addr", "show"], capture_output=True, text=True).stdout
+        if f" {vip}/" in out:
+            holders.append(name)
+    assert len(holders) <= 1, f"the VIP {vip} is on several hosts at once: {holders}"
+    return holders[0] if holders else None
+
+
 @cache
 def role_defaults(role: str) -> dict:
     """A role's defaults/main.yml: what a fleet converged without overrides must show."""
@@ -240,11 +252,15 @@ def http(url: str, method: str = "GET", body: bytes | dict | None = None, header
         conn.close()
 
 
+# What http() raises when nothing answered.
+NO_ANSWER = (OSError, http_client.HTTPException)
+
+
 def status(url: str, timeout: float = 0.5) -> int | None:
     """The status of a GET, or None when nothing answered: for polling."""
     try:
         return http(url, timeout=timeout).status
-    except (OSError, http_client.HTTPException):
+    except NO_ANSWER:
         return None
 
 
@@ -274,8 +290,11 @@ def failures(events: list[dict]) -> dict[str, str]:
     found = {}
     for event in events:
         data = event.get("event_data", {})
-        if event.get("event") in ("runner_on_failed", "runner_item_on_failed") and not data.get("ignore_errors"):
-            found[data["host"]] = data.get("res", {}).get("msg", "")
+        if event.get("event") == "runner_on_failed" and not data.get("ignore_errors"):
+            res = data.get("res", {})
+            # A loop's failure: the messages of its failed items.
+            items = [item.get("msg", "") for item in res.get("results", []) if item.get("failed")]
+            found[data["host"]] = "; ".join(items) if items else res.get("msg", "")
         elif event.get("event") == "runner_on_unreachable":
             found[data["host"]] = data.get("res", {}).get("msg", "unreachable")
     return found
