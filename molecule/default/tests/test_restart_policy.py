@@ -5,7 +5,6 @@ that can trip, as systemd reports them (`systemctl show`), drop-ins included."""
 import re
 
 import harness
-import pytest
 
 testinfra_hosts = harness.testinfra_hosts("ai_navigator_lb", "ai_navigator_app")
 
@@ -36,9 +35,3 @@ def test_every_daemon_restarts_within_a_start_limit(host):
         problems += harness.restart_policy_problems(host.backend.host, unit, role, prefix)
     print(f"{host.backend.host}: {', '.join(daemons)}")
     assert not problems, "\n".join(problems)
-
-
-@pytest.mark.parametrize("span, expected", [("500ms", 0.5), ("1min", 60.0), ("1min 30s", 90.0), ("100ms", 0.1),
-                                            ("1s", 1.0), ("infinity", float("inf"))])
-def test_time_spans_as_systemctl_shows_them(span, expected):
-    assert harness.seconds(span) == pytest.approx(expected)
