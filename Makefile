@@ -1,6 +1,6 @@
 # Thin wrappers. Needs root (the lab uses namespaces, mounts and systemd-nspawn).
 VENV := .venv/bin
-LAB := molecule/shared/lab.sh
+LAB := scripts/lab.sh
 SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 export ANSIBLE_FORCE_COLOR := false
 # Molecule and ansible-lint call ansible-* by name: the venv comes first.
@@ -29,7 +29,7 @@ test: setup lint unit molecule containers
 lint:
 	$(VENV)/ansible-lint
 	$(VENV)/ruff check app bench molecule plugins roles scripts tests
-	shellcheck molecule/shared/lab.sh scripts/setup.sh .ci/run scripts/containers/*.sh
+	shellcheck scripts/lab.sh scripts/setup.sh .ci/run scripts/containers/*.sh
 	$(VENV)/hadolint app/Dockerfile deploy/compose/nginx/Dockerfile
 
 unit:

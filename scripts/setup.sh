@@ -44,5 +44,5 @@ mkdir -p "$(dirname "$link")"
 [[ -L $link || ! -e $link ]] || rm -rf "$link"
 ln -sfn ../../../.. "$link"
 
-molecule/shared/lab.sh image >/dev/null
+scripts/lab.sh image >/dev/null
 echo "setup: ready"

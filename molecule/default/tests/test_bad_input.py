@@ -11,7 +11,7 @@ check with good and bad values; these prove the roles wire them in, on real host
 import concurrent.futures
 import json
 
-import fleet
+import harness
 import pytest
 
 SITE = "playbooks/site.yml"
@@ -79,11 +79,11 @@ EDGE_CASES = {
                                     ["ai_navigator_nginx_restricted_allow", "10.0.0.0/33", "lb1"]),
     "timeout with an injected directive": ({"ai_navigator_nginx_client_body_timeout": "10s; allow all"},
                                            ["ai_navigator_nginx_client_body_timeout", "lb1"]),
-    "half a certificate pair": ({"ai_navigator_nginx_tls_certificate_file": str(fleet.TLS_CA)},
+    "half a certificate pair": ({"ai_navigator_nginx_tls_certificate_file": str(harness.TLS_CA)},
                                 ["ai_navigator_nginx_tls_private_key_file", "lb1"]),
     "certificate of another key and name": (
-        {"ai_navigator_nginx_tls_certificate_file": str(fleet.TLS_CA),
-         "ai_navigator_nginx_tls_private_key_file": str(fleet.TLS_CA.parent / "lb1.key")},
+        {"ai_navigator_nginx_tls_certificate_file": str(harness.TLS_CA),
+         "ai_navigator_nginx_tls_private_key_file": str(harness.TLS_CA.parent / "lb1.key")},
         ["ai_navigator_nginx_tls_certificate_file", "does not match", "does not cover lb1", "lb1"]),
     "certificate expires too soon": ({"ai_navigator_nginx_tls_min_days_valid": 400},
                                      ["ai_navigator_nginx_tls_min_days_valid", "under 400", "lb1"]),
@@ -113,92 +113,86 @@ def host_vars(run: dict) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def state_before():
-    return fleet.fleet_state(WATCHED)
+    return harness.fleet_state(WATCHED)
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, state_before):
-    """Every bad-inventory run at once: {name: CompletedProcess}."""
+    """Every bad-inventory run at once: {name: harness.Run}."""
     directory = tmp_path_factory.mktemp("bad-input")
-    # name -> (ansible-playbook arguments, inventory instead of the scenario's)
+    scenario = harness.inventory_file()
+    # name -> (ansible-playbook arguments, inventories)
     commands = {
-        name: (["-i", fleet.write_host_vars(directory / f"{name.replace(' ', '-')}.json", host_vars(run)), SITE], None)
+        name: ([], [scenario, harness.write_host_vars(directory / f"{name.replace(' ', '-')}.json", host_vars(run))])
         for name, run in RUNS.items()
     }
     for name, (extra_vars, _) in EDGE_CASES.items():
-        commands[f"edge {name}"] = (["-e", json.dumps(extra_vars), SITE], None)
-    commands["instances not a number"] = (["-e", json.dumps({"ai_navigator_app_instances": "four"}), SITE], None)
-    commands["nginx -t rejects"] = (["-e", json.dumps({"ai_navigator_nginx_extra_directives": ["proxy_buffering maybe;"]}), SITE], None)
+        commands[f"edge {name}"] = (["-e", json.dumps(extra_vars)], [scenario])
+    commands["instances not a number"] = (["-e", json.dumps({"ai_navigator_app_instances": "four"})], [scenario])
+    commands["nginx -t rejects"] = (["-e", json.dumps({"ai_navigator_nginx_extra_directives": ["proxy_buffering maybe;"]})], [scenario])
     for empty in ("ai_navigator_app", "ai_navigator_lb"):
-        groups = {g: [] if g == empty else fleet.group(g) for g in ("ai_navigator_app", "ai_navigator_lb")}
-        commands[f"empty {empty}"] = ([SITE], fleet.write_inventory(directory / f"{empty}.json", groups))
+        groups = {g: [] if g == empty else harness.group(g) for g in ("ai_navigator_app", "ai_navigator_lb")}
+        commands[f"empty {empty}"] = ([], [harness.write_inventory(directory / f"{empty}.json", groups)])
     with concurrent.futures.ThreadPoolExecutor(len(commands)) as pool:
-        futures = {name: pool.submit(fleet.run_playbook, *args, inventory_file=inventory)
-                   for name, (args, inventory) in commands.items()}
+        futures = {name: pool.submit(harness.playbook, SITE, *args, inventory=inventories)
+                   for name, (args, inventories) in commands.items()}
         return {name: future.result() for name, future in futures.items()}
 
 
-def assert_stopped_in_preflight(result):
-    output = result.stdout + result.stderr
-    assert result.returncode != 0, output[-3000:]
-    assert "PLAY [Deploy the service" not in output, f"site.yml went past preflight:\n{output[-3000:]}"
-    counts = fleet.recap(result.stdout)
-    assert counts, "no PLAY RECAP"
-    for host, host_counts in counts.items():
+def assert_stopped_in_preflight(run):
+    assert run.rc != 0, run.tail()
+    assert not [play for play in run.plays if play.startswith("Deploy the service")], \
+        f"site.yml went past preflight:\n{run.tail()}"
+    assert run.recap, "no stats"
+    for host, host_counts in run.recap.items():
         assert host_counts["changed"] == 0, f"{host} changed: {host_counts}"
 
 
 @pytest.mark.parametrize("name", RUNS)
 def test_bad_values_stop_in_preflight_naming_host_variable_and_only_failed_checks(runs, state_before, name):
-    result = runs[name]
-    assert_stopped_in_preflight(result)
-    fleet.assert_refused(result.stdout + result.stderr, expected_checks(RUNS[name]))
-    assert fleet.fleet_state(WATCHED) == state_before
+    run = runs[name]
+    assert_stopped_in_preflight(run)
+    harness.assert_refused(run, expected_checks(RUNS[name]))
+    assert harness.fleet_state(WATCHED) == state_before
 
 
 @pytest.mark.parametrize("name", EDGE_CASES)
 def test_bad_edge_values_stop_in_preflight(runs, state_before, name):
-    result = runs[f"edge {name}"]
-    assert_stopped_in_preflight(result)
-    output = result.stdout + result.stderr
+    run = runs[f"edge {name}"]
+    assert_stopped_in_preflight(run)
     for words in EDGE_CASES[name][1]:
-        assert words in output, output[-3000:]
-    assert fleet.fleet_state(WATCHED) == state_before
-
-
-def messages(result) -> dict[str, str]:
-    # Molecule's ansible.cfg sends failures to stderr (display_failed_stderr).
-    return fleet.failures(result.stdout + result.stderr)
+        assert words in run.stdout, run.tail()
+    assert harness.fleet_state(WATCHED) == state_before
 
 
 def test_values_are_shown_in_the_message(runs):
-    app = messages(runs["app values"])
+    app = runs["app values"].failures
     assert "'0.0.0.0\\nExecStartPre=/bin/touch /tmp/pwned'" in app["app1"]
     assert "'512m'" in app["app1"] and "'10.0.0.300'" in app["app2"]
     # IPv6 upstream addresses reach nginx as [address]:port.
-    assert "[fd00::21]:8000" in messages(runs["nginx values"])["lb1"]
+    assert "[fd00::21]:8000" in runs["nginx values"].failures["lb1"]
 
 
 def test_wrong_type_stops_in_preflight(runs):
-    result = runs["instances not a number"]
-    assert_stopped_in_preflight(result)
-    refused = messages(result)
+    run = runs["instances not a number"]
+    assert_stopped_in_preflight(run)
+    refused = run.failures
     assert set(refused) == {"app1", "app2"} and all("ai_navigator_app_instances" in m for m in refused.values())
 
 
 @pytest.mark.parametrize("empty", ["ai_navigator_app", "ai_navigator_lb"])
 def test_empty_group_stops_before_any_host(runs, state_before, empty):
-    result = runs[f"empty {empty}"]
-    assert_stopped_in_preflight(result)
-    assert f"inventory group '{empty}' is empty" in result.stdout + result.stderr
+    run = runs[f"empty {empty}"]
+    assert_stopped_in_preflight(run)
+    assert f"inventory group '{empty}' is empty" in run.stdout, run.tail()
 
 
 def test_config_nginx_rejects_never_reaches_nginx(runs, state_before):
-    lb = fleet.group("ai_navigator_lb")[0]
-    result = runs["nginx -t rejects"]
-    output = result.stdout + result.stderr
-    assert result.returncode != 0
-    assert "proxy_buffering" in output and "nginx.conf" in output or "failed to validate" in output, output[-3000:]
-    assert fleet.fleet_state(WATCHED) == state_before
-    status, _, _ = fleet.http_get(f"https://{fleet.address(lb)}/health")
+    lb = harness.group("ai_navigator_lb")[0]
+    run = runs["nginx -t rejects"]
+    output = run.stdout
+    assert run.rc != 0
+    assert "proxy_buffering" in output and "nginx.conf" in output or "failed to validate" in output, run.tail()
+    assert harness.fleet_state(WATCHED) == state_before
+    status, _, _ = harness.http(f"https://{harness.address(lb)}/health")
     assert status == 200

@@ -14,19 +14,19 @@ import subprocess
 import threading
 import time
 
-import fleet
+import harness
 import pytest
 
-LB = fleet.group("ai_navigator_lb")[0]
-ADDRESS = fleet.address(LB)
-OTHER_CLIENT = fleet.group("ai_navigator_app")[0]  # a second client address: an app host
-DEFAULTS = fleet.role_defaults("nginx")
-SSLYZE = fleet.REPO / ".venv-sslyze" / "bin" / "sslyze"
+LB = harness.group("ai_navigator_lb")[0]
+ADDRESS = harness.address(LB)
+OTHER_CLIENT = harness.group("ai_navigator_app")[0]  # a second client address: an app host
+DEFAULTS = harness.role_defaults("nginx")
+SSLYZE = harness.REPO / ".venv-sslyze" / "bin" / "sslyze"
 
 
 def https(method: str = "GET", path: str = "/version", body: bytes | None = None, headers: dict | None = None,
           context: ssl.SSLContext | None = None) -> http.client.HTTPResponse:
-    conn = http.client.HTTPSConnection(ADDRESS, 443, timeout=5, context=context or fleet.tls_context())
+    conn = http.client.HTTPSConnection(ADDRESS, 443, timeout=5, context=context or harness.tls_context())
     conn.request(method, path, body=body, headers=headers or {})
     response = conn.getresponse()
     response.body = response.read()
@@ -35,7 +35,7 @@ def https(method: str = "GET", path: str = "/version", body: bytes | None = None
 
 
 def test_sslyze_mozilla_intermediate_passes():
-    done = subprocess.run([str(SSLYZE), "--mozilla_config=intermediate", f"--certinfo_ca_file={fleet.TLS_CA}",
+    done = subprocess.run([str(SSLYZE), "--mozilla_config=intermediate", f"--certinfo_ca_file={harness.TLS_CA}",
                            f"{ADDRESS}:443"], capture_output=True, text=True, timeout=300)
     print(done.stdout[-1500:])
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
@@ -43,7 +43,7 @@ def test_sslyze_mozilla_intermediate_passes():
 
 
 def test_curl_verifies_the_lb_against_the_ca():
-    ok = subprocess.run(["curl", "-sS", "--fail", "--cacert", str(fleet.TLS_CA), f"https://{ADDRESS}/health"],
+    ok = subprocess.run(["curl", "-sS", "--fail", "--cacert", str(harness.TLS_CA), f"https://{ADDRESS}/health"],
                         capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["status"] == "healthy"
@@ -54,7 +54,7 @@ def test_curl_verifies_the_lb_against_the_ca():
 
 @pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1])
 def test_old_tls_versions_are_refused(version):
-    context = fleet.tls_context()
+    context = harness.tls_context()
     context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
     context.maximum_version = version
     context.set_ciphers("ALL:@SECLEVEL=0")
@@ -63,7 +63,7 @@ def test_old_tls_versions_are_refused(version):
 
 
 def test_tls12_without_session_tickets_and_with_hsts():
-    context = fleet.tls_context()
+    context = harness.tls_context()
     context.maximum_version = ssl.TLSVersion.TLSv1_2
     with socket.create_connection((ADDRESS, 443), timeout=5) as raw:
         with context.wrap_socket(raw, server_hostname=ADDRESS) as tls:
@@ -96,7 +96,7 @@ def test_get_head_post_pass():
     assert https("GET", "/version").status == 200
     # HEAD passes the edge: nginx handed it to an instance (the access log names the upstream)
     https("HEAD", "/version")
-    _, last = fleet.run_on(LB, "sync; grep '\"HEAD /version' /var/log/nginx/access.log | tail -n 1")
+    last = harness.sh(LB, "sync; grep '\"HEAD /version' /var/log/nginx/access.log | tail -n 1").out
     assert re.search(r"upstream=\d+\.\d+\.\d+\.\d+:\d+", last), last
     response = https("POST", "/api/ai/navigate", json.dumps({"query": "from Berlin to Munich"}).encode(),
                      {"Content-Type": "application/json"})
@@ -110,9 +110,9 @@ def test_restricted_paths_are_refused_from_outside(path):
 
 
 def test_restricted_paths_answer_on_the_lb_itself():
-    rc, out = fleet.run_on(LB, "python3 -c \"import ssl,urllib.request; c=ssl._create_unverified_context(); "
+    rc, out = harness.sh(LB, "python3 -c \"import ssl,urllib.request; c=ssl._create_unverified_context(); "
                                "print(*[urllib.request.urlopen('https://127.0.0.1'+p, context=c).status "
-                               "for p in ('/metrics', '/openapi.json', '/docs')])\"")
+                               "for p in ('/metrics', '/openapi.json', '/docs')])\"", check=False)
     assert rc == 0 and out.split() == ["200", "200", "200"], out
 
 
@@ -126,7 +126,7 @@ def test_instance_headers_are_hidden_at_the_edge():
 
 def paced(rate: float, seconds: float) -> dict[int, int]:
     """One keep-alive client at `rate` requests/s: count of answers by status."""
-    conn = http.client.HTTPSConnection(ADDRESS, 443, timeout=5, context=fleet.tls_context())
+    conn = http.client.HTTPSConnection(ADDRESS, 443, timeout=5, context=harness.tls_context())
     counts: dict[int, int] = {}
     began = time.monotonic()
     for i in range(int(rate * seconds)):
@@ -151,14 +151,14 @@ def test_flood_gets_429_while_a_normal_client_and_another_client_are_served():
     other: dict = {}
 
     def other_client():
-        rc, out = fleet.run_on(OTHER_CLIENT, (
+        rc, out = harness.sh(OTHER_CLIENT, (
             "python3 -c \"import ssl,time,urllib.request,urllib.error,collections; c=ssl._create_unverified_context(); "
             "n=collections.Counter(); t=time.time()\n"
             f"for i in range({20 * (seconds - 2)}):\n"
             "    time.sleep(max(0, t+i/20-time.time()))\n"
             "    try: n[urllib.request.urlopen('https://" + ADDRESS + "/health', context=c, timeout=5).status]+=1\n"
             "    except urllib.error.HTTPError as e: n[e.code]+=1\n"
-            "print(dict(n))\""))
+            "print(dict(n))\""), check=False)
         other.update(rc=rc, out=out)
 
     thread = threading.Thread(target=other_client)
@@ -175,7 +175,7 @@ def test_flood_gets_429_while_a_normal_client_and_another_client_are_served():
     line = (f"flood from one client (wrk, 20 connections, {seconds} s): {total} requests, {total / seconds:.0f}/s; "
             f"served {served} ({served / seconds:.0f}/s), 429 for {refused} ({100 * refused / max(total, 1):.1f}%); "
             f"client at {rate * 0.5:.0f}/s before: {normal}; another client at 20/s meanwhile: {other.get('out')}")
-    print("\n" + line)
+    harness.figure(line)
     assert refused > total * 0.5, flood.stdout
     # what passed is the rate plus the burst (and a little slack for timing)
     assert served <= rate * elapsed + burst + rate, line
@@ -204,7 +204,7 @@ def test_connections_per_client_are_limited():
     held = []
     try:
         for _ in range(limit):
-            tls = fleet.tls_context().wrap_socket(socket.create_connection((ADDRESS, 443), timeout=5),
+            tls = harness.tls_context().wrap_socket(socket.create_connection((ADDRESS, 443), timeout=5),
                                                   server_hostname=ADDRESS)
             tls.sendall(f"POST /api/ai/navigate HTTP/1.1\r\nHost: {ADDRESS}\r\nContent-Type: application/json\r\n"
                         f"Content-Length: 100\r\n\r\n{{".encode())
@@ -225,7 +225,7 @@ def test_slow_and_idle_clients_are_cut_off():
     timeout = 10
 
     def opened(first: bytes) -> ssl.SSLSocket:
-        tls = fleet.tls_context().wrap_socket(socket.create_connection((ADDRESS, 443), timeout=timeout + 10),
+        tls = harness.tls_context().wrap_socket(socket.create_connection((ADDRESS, 443), timeout=timeout + 10),
                                               server_hostname=ADDRESS)
         tls.sendall(first)
         return tls
@@ -254,6 +254,6 @@ def test_slow_and_idle_clients_are_cut_off():
         thread.start()
     for thread in threads:
         thread.join(timeout + 15)
-    print(f"closed after: { {k: round(v[0], 1) for k, v in results.items()} }; body answer: {results['body'][1]!r}")
+    harness.figure(f"edge: slow and idle clients closed after: { {k: round(v[0], 1) for k, v in results.items()} }; body answer: {results['body'][1]!r}")
     for name, (after, _) in results.items():
         assert timeout - 1 <= after <= timeout + 3, (name, results)

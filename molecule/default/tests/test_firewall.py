@@ -12,11 +12,11 @@ import concurrent.futures
 import json
 import subprocess
 
-import fleet
+import harness
 import pytest
 
-APPS = fleet.group("ai_navigator_app")
-LBS = fleet.group("ai_navigator_lb")
+APPS = harness.group("ai_navigator_app")
+LBS = harness.group("ai_navigator_lb")
 PORTS = [8000, 8001, 8002, 8003]
 RULES_FILE = "/etc/nftables.d/ai-navigator.nft"
 TABLE = "inet ai_navigator"
@@ -38,34 +38,34 @@ PY"""
 
 
 def probe(source: str, address: str, port: int) -> str:
-    return fleet.run_on(source, PROBE.format(address=address, port=port))[1].strip()
+    return harness.sh(source, PROBE.format(address=address, port=port)).out.strip()
 
 
 @pytest.mark.parametrize("port", PORTS)
 def test_instance_ports_answer_the_lb(port):
     for lb in LBS:
         for app in APPS:
-            assert probe(lb, fleet.address(app), port) == "200", f"{lb} -> {app}:{port}"
+            assert probe(lb, harness.address(app), port) == "200", f"{lb} -> {app}:{port}"
 
 
 @pytest.mark.parametrize("port", PORTS)
 def test_instance_ports_are_closed_to_other_lab_hosts(port):
     """app2 is no LB: its connections to app1's instances are dropped (a timeout, no answer)."""
     source, target = APPS[-1], APPS[0]
-    assert probe(source, fleet.address(target), port) == "timeout"
+    assert probe(source, harness.address(target), port) == "timeout"
 
 
 def test_instances_listen_on_the_upstream_address_only():
     for app in APPS:
-        _, listening = fleet.run_on(app, "ss -Hltn 'sport >= :8000 and sport <= :8003'")
+        listening = harness.sh(app, "ss -Hltn 'sport >= :8000 and sport <= :8003'").out
         local = sorted(line.split()[3] for line in listening.splitlines())
-        assert local == sorted(f"{fleet.address(app)}:{p}" for p in PORTS), listening
+        assert local == sorted(f"{harness.address(app)}:{p}" for p in PORTS), listening
 
 
-@pytest.mark.parametrize("port", fleet.role_defaults("firewall")["ai_navigator_firewall_lb_ports"])
+@pytest.mark.parametrize("port", harness.role_defaults("firewall")["ai_navigator_firewall_lb_ports"])
 def test_lb_port_is_open_to_other_hosts(port):
     """From a host that is no LB: the LB's client ports accept connections (HTTP redirects, HTTPS serves)."""
-    rc, out = fleet.run_on(APPS[-1], f"python3 -c \"import socket; socket.create_connection(('{fleet.address(LBS[0])}', {port}), 2); print('open')\"")
+    rc, out = harness.sh(APPS[-1], f"python3 -c \"import socket; socket.create_connection(('{harness.address(LBS[0])}', {port}), 2); print('open')\"", check=False)
     assert (rc, out.strip()) == (0, "open"), out
 
 
@@ -74,44 +74,44 @@ def test_ports_not_opened_are_dropped():
     (loopback), dropped from the LB and from the controller (monitoring reaches instance ports only)."""
     app = APPS[0]
     unit = "firewall-test-listener"
-    fleet.run_on(app, f"systemd-run --unit={unit} python3 -m http.server --bind 0.0.0.0 9999")
+    harness.sh(app, f"systemd-run --unit={unit} python3 -m http.server --bind 0.0.0.0 9999", check=False)
     try:
-        rc, _ = fleet.run_on(app, "for i in $(seq 50); do ss -Hltn 'sport = :9999' | grep -q . && exit 0; sleep 0.1; done; exit 1")
+        rc, _ = harness.sh(app, "for i in $(seq 50); do ss -Hltn 'sport = :9999' | grep -q . && exit 0; sleep 0.1; done; exit 1", check=False)
         assert rc == 0, "the test listener did not start"
-        assert fleet.run_on(app, "python3 -c \"import urllib.request as u; print(u.urlopen('http://127.0.0.1:9999/', timeout=2).status)\"")[1].strip() == "200"
-        assert probe(LBS[0], fleet.address(app), 9999) == "timeout"
+        assert harness.sh(app, "python3 -c \"import urllib.request as u; print(u.urlopen('http://127.0.0.1:9999/', timeout=2).status)\"").out.strip() == "200"
+        assert probe(LBS[0], harness.address(app), 9999) == "timeout"
         with pytest.raises(OSError):
-            fleet.http_get(f"http://{fleet.address(app)}:9999/", timeout=2)
+            harness.http(f"http://{harness.address(app)}:9999/", timeout=2)
     finally:
-        fleet.run_on(app, f"systemctl stop {unit}")
+        harness.sh(app, f"systemctl stop {unit}", check=False)
 
 
 @pytest.mark.parametrize("host", APPS + LBS)
 def test_new_ssh_connection_from_the_controller_works(host):
     """A fresh SSH connection (no multiplexed master), as the next converge would open."""
-    hostvars = fleet.inventory()["_meta"]["hostvars"][host]
+    hostvars = harness.hostvars(host)
     done = subprocess.run(
         ["ssh", "-i", hostvars["ansible_private_key_file"], "-o", "StrictHostKeyChecking=no",
          "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes",
          "-o", "ConnectTimeout=5", "-o", "ControlMaster=no", "-o", "ControlPath=none",
-         f"root@{fleet.address(host)}", "echo connected"],
+         f"root@{harness.address(host)}", "echo connected"],
         capture_output=True, text=True, timeout=30, check=False)
     assert done.stdout.strip() == "connected", done.stderr
 
 
 @pytest.mark.parametrize("host", APPS + LBS)
 def test_firewall_loads_at_boot_and_drops_by_default(host):
-    rc, enabled = fleet.run_on(host, "systemctl is-enabled ai-navigator-firewall.service; systemctl is-active ai-navigator-firewall.service")
+    rc, enabled = harness.sh(host, "systemctl is-enabled ai-navigator-firewall.service; systemctl is-active ai-navigator-firewall.service", check=False)
     assert enabled.split() == ["enabled", "active"]
-    _, table = fleet.run_on(host, f"nft list table {TABLE}")
+    table = harness.sh(host, f"nft list table {TABLE}").out
     assert "hook input priority filter; policy drop;" in table
     # No VRRP without keepalived (molecule/failover checks it with keepalived).
     assert "vrrp" not in table
 
 
 def test_instance_rule_accepts_exactly_the_lbs_and_monitoring():
-    _, table = fleet.run_on(APPS[0], f"nft list table {TABLE}")
-    sources = {fleet.address(lb) for lb in LBS} | {fleet.address(LBS[0]).rsplit(".", 1)[0] + ".1"}
+    table = harness.sh(APPS[0], f"nft list table {TABLE}").out
+    sources = {harness.address(lb) for lb in LBS} | {harness.address(LBS[0]).rsplit(".", 1)[0] + ".1"}
     rule = next(line.strip() for line in table.splitlines() if "dport { 8000-8003 }" in line or "dport { 8000, 8001" in line)
     assert rule.startswith("ip saddr { ") and rule.endswith(" accept"), rule
     listed = set(rule.split("{ ", 1)[1].split(" }", 1)[0].split(", "))
@@ -122,16 +122,16 @@ def test_broken_rule_set_is_rejected_and_running_rules_stay():
     """nft -c (the role's validate) rejects it, and even loading it for real changes nothing:
     the delete and the broken redefinition are one transaction."""
     app = APPS[0]
-    before = fleet.run_on(app, f"nft list table {TABLE}")[1]
+    before = harness.sh(app, f"nft list table {TABLE}").out
     broken = f"table {TABLE}\ndelete table {TABLE}\ntable {TABLE} {{\n  chain input {{\n    tcp dport 8000 acept\n  }}\n}}\n"
-    fleet.run_on(app, f"cat > /tmp/broken.nft <<'EOF'\n{broken}EOF")
-    rc, _ = fleet.run_on(app, "nft -c -f /tmp/broken.nft")
+    harness.sh(app, f"cat > /tmp/broken.nft <<'EOF'\n{broken}EOF", check=False)
+    rc, _ = harness.sh(app, "nft -c -f /tmp/broken.nft", check=False)
     assert rc != 0
-    rc, _ = fleet.run_on(app, "nft -f /tmp/broken.nft")
+    rc, _ = harness.sh(app, "nft -f /tmp/broken.nft", check=False)
     assert rc != 0
-    assert fleet.run_on(app, f"nft list table {TABLE}")[1] == before
-    assert probe(APPS[-1], fleet.address(app), 8000) == "timeout"
-    assert probe(LBS[0], fleet.address(app), 8000) == "200"
+    assert harness.sh(app, f"nft list table {TABLE}").out == before
+    assert probe(APPS[-1], harness.address(app), 8000) == "timeout"
+    assert probe(LBS[0], harness.address(app), 8000) == "200"
 
 
 WATCHED = [RULES_FILE, "/etc/systemd/system/ai-navigator-firewall.service", "/etc/nginx/nginx.conf",
@@ -155,7 +155,7 @@ BAD = {
 
 def state() -> tuple[dict[str, str], dict[str, str]]:
     """Files and main PIDs, and the loaded firewall table, of every host."""
-    return fleet.fleet_state(WATCHED), {h: fleet.run_on(h, f"nft list table {TABLE}")[1] for h in APPS + LBS}
+    return harness.fleet_state(WATCHED), {h: harness.sh(h, f"nft list table {TABLE}").out for h in APPS + LBS}
 
 
 @pytest.fixture(scope="module")
@@ -163,18 +163,17 @@ def bad_runs():
     """The fleet before, every bad case's site.yml run (in parallel: each mostly waits on SSH), after."""
     before = state()
     with concurrent.futures.ThreadPoolExecutor(len(BAD)) as pool:
-        runs = dict(zip(BAD, pool.map(lambda case: fleet.run_playbook("-e", json.dumps(BAD[case][0]), "playbooks/site.yml"), BAD)))
+        runs = dict(zip(BAD, pool.map(lambda case: harness.playbook("playbooks/site.yml", "-e", json.dumps(BAD[case][0])), BAD)))
     return before, runs, state()
 
 
 @pytest.mark.parametrize("case", BAD)
 def test_bad_firewall_input_stops_in_preflight(bad_runs, case):
     before, runs, after = bad_runs
-    result, words = runs[case], BAD[case][1]
-    output = result.stdout + result.stderr
-    assert result.returncode != 0, output[-3000:]
+    run, words = runs[case], BAD[case][1]
+    assert run.rc != 0, run.tail()
     for word in words:
-        assert word in output, f"{word!r} not in the output:\n{output[-3000:]}"
-    for host, counts in fleet.recap(result.stdout).items():
+        assert word in run.stdout, f"{word!r} not in the output:\n{run.tail()}"
+    for host, counts in run.recap.items():
         assert counts["changed"] == 0, f"{host} changed: {counts}"
     assert after == before

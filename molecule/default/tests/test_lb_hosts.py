@@ -4,9 +4,9 @@ import json
 import re
 from collections import Counter
 
-import fleet
+import harness
 
-testinfra_hosts = [f"ansible://{h}" for h in fleet.group("ai_navigator_lb")]
+testinfra_hosts = harness.testinfra_hosts("ai_navigator_lb")
 PORTS = range(8000, 8004)
 
 
@@ -23,28 +23,28 @@ def test_upstream_lists_every_instance_of_every_app_host(host):
     upstream = re.search(r"upstream ai_navigator \{(.*?)\}", config, re.DOTALL).group(1)
     # the passive health check issue 3 asks for by default
     servers = set(re.findall(r"^\s*server (\S+) max_fails=3 fail_timeout=30s;", upstream, re.MULTILINE))
-    expected = {f"{fleet.address(h)}:{p}" for h in fleet.group("ai_navigator_app") for p in PORTS}
+    expected = {f"{harness.address(h)}:{p}" for h in harness.group("ai_navigator_app") for p in PORTS}
     assert servers == expected
     assert "least_conn;" in upstream
     assert "keepalive 32;" in upstream
 
 
 def test_requests_reach_instances_on_every_app_host(host):
-    lb = fleet.address(host.backend.host)
+    lb = harness.address(host.backend.host)
     answered_by = Counter()
     for _ in range(40):
-        status, headers, body = fleet.http_get(f"https://{lb}/version")
+        status, headers, body = harness.http(f"https://{lb}/version")
         assert status == 200
         assert headers["X-AI-Navigator-LB"] == host.backend.host
         # The instance headers stay behind the LB; /version's body names the instance.
         answered_by[json.loads(body)["instance"].split(":")[0]] += 1
-    print(f"requests through {host.backend.host} by app host: {dict(answered_by)}")
-    assert set(answered_by) == set(fleet.group("ai_navigator_app"))
+    harness.figure(f"requests through {host.backend.host} by app host: {dict(answered_by)}")
+    assert set(answered_by) == set(harness.group("ai_navigator_app"))
 
 
 def test_health_through_the_lb_is_not_logged(host):
-    lb = fleet.address(host.backend.host)
-    status, _, body = fleet.http_get(f"https://{lb}/health")
+    lb = harness.address(host.backend.host)
+    status, _, body = harness.http(f"https://{lb}/health")
     assert status == 200
     assert b'"status":"healthy"' in body.replace(b" ", b"")
     host.run_test("sync")

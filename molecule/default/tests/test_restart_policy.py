@@ -4,26 +4,25 @@ that can trip, as systemd reports them (`systemctl show`), drop-ins included."""
 
 import re
 
-import fleet
-import pytest
+import harness
 
-testinfra_hosts = [f"ansible://{h}" for h in fleet.group("ai_navigator_lb") + fleet.group("ai_navigator_app")]
+testinfra_hosts = harness.testinfra_hosts("ai_navigator_lb", "ai_navigator_app")
 
 
 def managed_daemons(host) -> dict[str, tuple[str, str]]:
     """unit -> (role, variable prefix) of every daemon the collection runs on this host."""
     name = host.backend.host
     daemons = {}
-    if name in fleet.group("ai_navigator_lb"):
+    if name in harness.group("ai_navigator_lb"):
         daemons["nginx.service"] = ("nginx", "ai_navigator_nginx")
         # keepalived runs where the inventory sets a VIP (not in this scenario's single-LB fleet;
         # molecule/failover checks it on its two LBs).
-        if fleet.inventory()["_meta"]["hostvars"][name].get("ai_navigator_keepalived_vip"):
+        if harness.hostvars(name).get("ai_navigator_keepalived_vip"):
             daemons["keepalived.service"] = ("keepalived", "ai_navigator_keepalived")
-    if name in fleet.group("ai_navigator_app"):
+    if name in harness.group("ai_navigator_app"):
         units = host.run("systemctl list-units --plain --no-legend --all 'ai-navigator@*.service'").stdout
         instances = re.findall(r"^(ai-navigator@\d+\.service)", units, re.MULTILINE)
-        assert len(instances) == fleet.role_defaults("app")["ai_navigator_app_instances"], units
+        assert len(instances) == harness.role_defaults("app")["ai_navigator_app_instances"], units
         daemons.update({unit: ("app", "ai_navigator_app") for unit in instances})
     return daemons
 
@@ -33,16 +32,6 @@ def test_every_daemon_restarts_within_a_start_limit(host):
     assert daemons, f"{host.backend.host} runs no daemon of the collection"
     problems = []
     for unit, (role, prefix) in daemons.items():
-        show = host.run_test("systemctl show " + " ".join(f"-p {p}" for p in fleet.RESTART_PROPERTIES) + " %s", unit)
-        defaults = fleet.role_defaults(role)
-        problems += fleet.restart_policy_problems(
-            unit, fleet.restart_policy(show.stdout), defaults[f"{prefix}_restart_sec"],
-            defaults[f"{prefix}_start_limit_burst"], defaults[f"{prefix}_start_limit_interval_sec"])
+        problems += harness.restart_policy_problems(host.backend.host, unit, role, prefix)
     print(f"{host.backend.host}: {', '.join(daemons)}")
     assert not problems, "\n".join(problems)
-
-
-@pytest.mark.parametrize("span, expected", [("500ms", 0.5), ("1min", 60.0), ("1min 30s", 90.0), ("100ms", 0.1),
-                                            ("1s", 1.0), ("infinity", float("inf"))])
-def test_time_spans_as_systemctl_shows_them(span, expected):
-    assert fleet.seconds(span) == pytest.approx(expected)

@@ -4,31 +4,31 @@ back out brings them back. Runs last: it leaves the fleet as converge made it.""
 import json
 import re
 
-import fleet
+import harness
 import pytest
 
-APPS = fleet.group("ai_navigator_app")
-LB = fleet.group("ai_navigator_lb")[0]
+APPS = harness.group("ai_navigator_app")
+LB = harness.group("ai_navigator_lb")[0]
 
 
 def upstream_servers() -> set[str]:
-    _, config = fleet.run_on(LB, "nginx -T")
+    config = harness.sh(LB, "nginx -T").out
     return set(re.findall(r"^\s*server (\S+) max_fails", config, re.MULTILINE))
 
 
 def instance_states(host: str) -> dict[int, str]:
-    _, out = fleet.run_on(host, "for p in 8000 8001 8002 8003; do "
-                                "echo $p $(systemctl is-active ai-navigator@$p) $(systemctl is-enabled ai-navigator@$p); done")
+    out = harness.sh(host, "for p in 8000 8001 8002 8003; do "
+                           "echo $p $(systemctl is-active ai-navigator@$p) $(systemctl is-enabled ai-navigator@$p); done").out
     return {int(line.split()[0]): " ".join(line.split()[1:]) for line in out.splitlines()}
 
 
 @pytest.fixture(scope="module")
 def scaled_in():
-    result = fleet.run_playbook("-e", json.dumps({"ai_navigator_app_instances": 2}), "playbooks/site.yml")
-    assert result.returncode == 0, result.stdout[-3000:]
+    run = harness.playbook("playbooks/site.yml", "-e", json.dumps({"ai_navigator_app_instances": 2}))
+    assert run.rc == 0, run.tail()
     yield
-    result = fleet.run_playbook("playbooks/site.yml")
-    assert result.returncode == 0, result.stdout[-3000:]
+    run = harness.playbook("playbooks/site.yml")
+    assert run.rc == 0, run.tail()
     for host in APPS:
         assert set(instance_states(host).values()) == {"active enabled"}
     assert len(upstream_servers()) == 4 * len(APPS)
@@ -42,4 +42,4 @@ def test_surplus_instances_stopped_and_disabled(scaled_in, host):
 
 
 def test_nginx_upstream_follows(scaled_in):
-    assert upstream_servers() == {f"{fleet.address(h)}:{p}" for h in APPS for p in (8000, 8001)}
+    assert upstream_servers() == {f"{harness.address(h)}:{p}" for h in APPS for p in (8000, 8001)}

@@ -4,26 +4,16 @@ drop-ins included). molecule/default checks the same on its LB (nginx) and app h
 
 from __future__ import annotations
 
-import sys
-
+import harness
 import pytest
-
-from conftest import PROJECT
-
-sys.path.insert(0, str(PROJECT / "molecule" / "shared"))
-import fleet  # noqa: E402  (the helpers every scenario shares)
 
 DAEMONS = {"nginx.service": ("nginx", "ai_navigator_nginx"), "keepalived.service": ("keepalived", "ai_navigator_keepalived")}
 
 
 @pytest.mark.parametrize("unit", DAEMONS)
-def test_lb_daemons_restart_within_a_start_limit(lab, unit):
+def test_lb_daemons_restart_within_a_start_limit(unit):
     role, prefix = DAEMONS[unit]
-    defaults = fleet.role_defaults(role)
     problems = []
-    for lb in lab.groups["ai_navigator_lb"]:
-        show = lab.ssh(lb, "systemctl show " + " ".join(f"-p {p}" for p in fleet.RESTART_PROPERTIES) + f" {unit}")
-        problems += [f"{lb}: {problem}" for problem in fleet.restart_policy_problems(
-            unit, fleet.restart_policy(show), defaults[f"{prefix}_restart_sec"],
-            defaults[f"{prefix}_start_limit_burst"], defaults[f"{prefix}_start_limit_interval_sec"])]
+    for lb in harness.group("ai_navigator_lb"):
+        problems += harness.restart_policy_problems(lb, unit, role, prefix)
     assert not problems, "\n".join(problems)

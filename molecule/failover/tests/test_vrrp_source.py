@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import time
 
-from conftest import record, wait_for
+import harness
+from harness import wait_for
+
+VIP = harness.lab_vars()["lab_vip"]
 
 # Runs on the forging host (not an LB): VRRPv2 adverts over a raw IP socket (protocol 112,
 # TTL 255) straight to the LB holding the VIP, priority 254, the lab's router id and password.
@@ -31,41 +34,41 @@ print(sent)
 """
 
 
-def test_adverts_from_a_host_that_is_no_peer_are_ignored(lab):
+def test_adverts_from_a_host_that_is_no_peer_are_ignored():
     def settled():
         """The VIP stays on one LB for 3 s (an earlier fault may still be settling)."""
-        first = lab.vip_holder()
+        first = harness.vip_holder()
         time.sleep(3)
-        return first if first and lab.vip_holder() == first else None
+        return first if first and harness.vip_holder() == first else None
 
     holder, _ = wait_for(settled, timeout=60)
-    forger = lab.groups["ai_navigator_app"][0]
-    conf = lab.ssh(holder, "cat /etc/keepalived/keepalived.conf")
+    forger = harness.group("ai_navigator_app")[0]
+    conf = harness.sh(holder, "cat /etc/keepalived/keepalived.conf").out
     assert "check_unicast_src" in conf
     vrid = int(conf.split("virtual_router_id")[1].split()[0])
-    password = lab.ssh(holder, "awk '/auth_pass/ {print $2}' /etc/keepalived/ai-navigator-auth.conf")
-    since = lab.ssh(holder, "date '+%Y-%m-%d %H:%M:%S'")
+    password = harness.sh(holder, "awk '/auth_pass/ {print $2}' /etc/keepalived/ai-navigator-auth.conf").out
+    since = harness.sh(holder, "date '+%Y-%m-%d %H:%M:%S'").out
     chain = "inet ai_navigator input"
-    lab.ssh(holder, f"nft insert rule {chain} ip saddr {lab.address[forger]} ip protocol 112 accept comment vrrp-source-test")
+    harness.sh(holder, f"nft insert rule {chain} ip saddr {harness.address(forger)} ip protocol 112 accept comment vrrp-source-test").out
     try:
         began = time.monotonic()
-        sent = lab.ssh(forger, f"python3 -c '{FORGE}' {lab.address[holder]} {lab.vip} {vrid} {password} 4", timeout=30)
+        sent = harness.sh(forger, f"python3 -c '{FORGE}' {harness.address(holder)} {VIP} {vrid} {password} 4", timeout=30).out
         holders = set()
         while time.monotonic() - began < 6:  # the forged adverts and three advert intervals after them
-            holders.add(lab.vip_holder())
+            holders.add(harness.vip_holder())
             time.sleep(0.1)
     finally:
-        lab.ssh(holder, f"nft -a list chain {chain} | awk '/vrrp-source-test/ {{print $NF}}'"
-                        f" | xargs -r -n1 nft delete rule {chain} handle")
-    assert "vrrp-source-test" not in lab.ssh(holder, f"nft list chain {chain}")
-    journal = lab.ssh(holder, f"journalctl -u keepalived --since '{since}' --no-pager -o cat")
-    record(f"forged adverts from {forger} (no peer): sent={sent}; VIP holders meanwhile: {sorted(map(str, holders))}")
-    dropped = journal.count(f"unicast source address {lab.address[forger]} not a unicast peer")
-    record(f"  keepalived on {holder} dropped {dropped} of them as 'not a unicast peer'")
+        harness.sh(holder, f"nft -a list chain {chain} | awk '/vrrp-source-test/ {{print $NF}}'"
+                        f" | xargs -r -n1 nft delete rule {chain} handle").out
+    assert "vrrp-source-test" not in harness.sh(holder, f"nft list chain {chain}").out
+    journal = harness.sh(holder, f"journalctl -u keepalived --since '{since}' --no-pager -o cat").out
+    harness.figure(f"forged adverts from {forger} (no peer): sent={sent}; VIP holders meanwhile: {sorted(map(str, holders))}")
+    dropped = journal.count(f"unicast source address {harness.address(forger)} not a unicast peer")
+    harness.figure(f"  keepalived on {holder} dropped {dropped} of them as 'not a unicast peer'")
     # The forger must never count: keepalived drops its adverts and no state change comes from it.
     # (A peer LB may still take the VIP meanwhile by the rules of VRRP; that is recorded, not failed.)
     assert dropped >= int(sent) // 2, journal[-2000:]
-    assert f"received advert from {lab.address[forger]}" not in journal, journal[-2000:]
-    assert holders <= set(lab.groups["ai_navigator_lb"]), holders
+    assert f"received advert from {harness.address(forger)}" not in journal, journal[-2000:]
+    assert holders <= set(harness.group("ai_navigator_lb")), holders
     if holders != {holder}:
-        record(f"  the VIP moved between the peer LBs meanwhile: {sorted(map(str, holders))}")
+        harness.figure(f"  the VIP moved between the peer LBs meanwhile: {sorted(map(str, holders))}")

@@ -17,139 +17,78 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
-import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
+import harness
 import pytest
-import testinfra
 import yaml
 
-REPO = Path(__file__).resolve().parents[3]
-SCENARIO = os.environ.get("LAB_NAME") or os.environ.get("MOLECULE_SCENARIO_NAME", "rolling")
-LAB_ROOT = Path(os.environ.get("LAB_ROOT", "/var/lib/ai-navigator-lab"))
-INVENTORY = LAB_ROOT / SCENARIO / "hosts.yml"
+REPO = harness.REPO
 FLEET_VARS = REPO / "molecule" / "rolling" / "vars" / "fleet.yml"
-LOADGEN = REPO / "bench" / "loadgen.py"
-# The CA of the LB certificates the controller generated (the nginx role's default directory).
-TLS_CA = Path("/var/lib/ai-navigator-lab") / SCENARIO / "tls" / "ca.crt"  # lab.sh gives each lab its own CA
 ROOT = "/opt/ai-navigator"
 NGINX_CONF = "/etc/nginx/nginx.conf"
 # Short health gate for the broken release, so the failing batch gives up quickly.
 BROKEN_READY_TIMEOUT = 3
 
-def _inventory() -> dict:
-    return yaml.safe_load(INVENTORY.read_text())
-
-
-def _group(name: str) -> dict[str, str]:
-    hosts = _inventory()["all"]["children"][name]["hosts"] or {}
-    return {host: values["ansible_host"] for host, values in hosts.items()}
-
-
-# No lab inventory is an error, not a reason to skip: these tests must run where they are collected.
-APPS = _group("ai_navigator_app")
-LBS = _group("ai_navigator_lb")
+APPS = {name: harness.address(name) for name in harness.group("ai_navigator_app")}
+LBS = {name: harness.address(name) for name in harness.group("ai_navigator_lb")}
 INSTANCES = yaml.safe_load(FLEET_VARS.read_text())["ai_navigator_app_instances"]
 PORTS = [8000 + i for i in range(INSTANCES)]
 
 # What the phases learn and later phases check.
 STATE: dict[str, str] = {}
-FIGURES: list[str] = []
-LOGS: list[str] = []
 
 
-_HOSTS: dict[str, object] = {}
-
-
-def host(name: str):
-    """testinfra over SSH with a shared connection (the ansible backend costs seconds per host)."""
-    if name not in _HOSTS:
-        lab = _inventory()["all"]["vars"]
-        address = {**APPS, **LBS}[name]
-        _HOSTS[name] = testinfra.get_host(
-            f"ssh://{lab.get('ansible_user', 'root')}@{address}",
-            ssh_identity_file=lab["ansible_ssh_private_key_file"],
-            ssh_extra_args=f"{lab.get('ansible_ssh_common_args', '')} -o ControlMaster=auto -o ControlPersist=120s"
-                           f" -o ControlPath=/tmp/ai-navigator-{SCENARIO}-%C",
-        )
-    return _HOSTS[name]
-
-
-def playbook(name: str, *extra: str, inventory: Path = INVENTORY) -> tuple[int, str, float]:
-    """Run playbooks/<name>.yml on the lab as an operator would; returns rc, output, seconds."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "MOLECULE_"))}
-    env.update(ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    argv = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(inventory),
-            str(REPO / "playbooks" / f"{name}.yml"), "-e", f"@{FLEET_VARS}", *extra]
-    began = time.monotonic()
-    lines = []
-    with subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
-        for line in proc.stdout:  # stamped with seconds since start, to see where time goes
-            lines.append(f"{time.monotonic() - began:6.1f} {line}")
-    output = "".join(lines)
-    LOGS.append(f"=== {name} {' '.join(extra)}\n{output}")
-    return proc.returncode, output, time.monotonic() - began
+def playbook(name: str, *extra: str, inventory: str | None = None) -> harness.Run:
+    """Run playbooks/<name>.yml on the lab as an operator would, with the scenario's fleet vars."""
+    return harness.playbook(f"playbooks/{name}.yml", "-e", f"@{FLEET_VARS}", *extra, inventory=inventory)
 
 
 @contextlib.contextmanager
-def load(tmp_path: Path):
+def load():
     """Constant load at the LB for the duration of the block; yields a dict that gets the reports."""
     url = f"https://{next(iter(LBS.values()))}/version"
-    runs = {"gate": ["--rate", "50", "--workers", "4", "--check-reuse", "--cacert", str(TLS_CA)],
-            "naive": ["--rate", "10", "--workers", "1", "--cacert", str(TLS_CA)]}
-    procs = {name: subprocess.Popen([sys.executable, str(LOADGEN), url, "--duration", "900",
-                                     "--out", str(tmp_path / f"{name}.json"), *args],
-                                    stdout=subprocess.PIPE, text=True)
-             for name, args in runs.items()}
+    runs = {"gate": harness.Load(url, "--rate", "50", "--workers", "4", "--check-reuse"),
+            "naive": harness.Load(url, "--rate", "10", "--workers", "1")}
     reports: dict[str, dict] = {}
-    try:
+    with runs["gate"], runs["naive"]:
         time.sleep(1)  # load is flowing before the playbook starts
         yield reports
         time.sleep(1)  # and after it ends
-    finally:
-        for proc in procs.values():
-            proc.send_signal(signal.SIGINT)
-        for name, proc in procs.items():
-            proc.communicate(timeout=30)
-            reports[name] = json.loads((tmp_path / f"{name}.json").read_text())
+    reports.update({name: one.report for name, one in runs.items()})
 
 
 def report(phase: str, reports: dict, seconds: float) -> None:
     gate, naive = reports["gate"], reports["naive"]
-    line = (f"PHASE {phase}: sent={gate['sent']} failed={gate['failed']} rate={gate['rate']:.1f}/s "
-            f"duration={seconds:.1f}s longest_gap={gate['longest_gap']:.2f}s reconnects={gate['reconnects']} "
-            f"releases={gate['releases']} | naive keep-alive client: sent={naive['sent']} failed={naive['failed']}")
-    FIGURES.append(line)
-    print("\n" + line)
+    harness.figure(
+        f"PHASE {phase}: sent={gate['sent']} failed={gate['failed']} rate={gate['rate']:.1f}/s "
+        f"duration={seconds:.1f}s longest_gap={gate['longest_gap']:.2f}s reconnects={gate['reconnects']} "
+        f"releases={gate['releases']} | naive keep-alive client: sent={naive['sent']} failed={naive['failed']}")
 
 
-def assert_no_failures(reports: dict, output: str) -> None:
+def assert_no_failures(reports: dict, run: harness.Run) -> None:
     gate, naive = reports["gate"], reports["naive"]
-    assert gate["sent"] > 0 and gate["failed"] == 0, f"failed requests: {gate['failures']}\n{output[-3000:]}"
+    assert gate["sent"] > 0 and gate["failed"] == 0, f"failed requests: {gate['failures']}\n{run.tail()}"
     # The naive client may only lose requests to idle keep-alive connections nginx closed on reload.
     for failure in naive["failures"]:
         assert failure["status"] is None and "RemoteDisconnected" in (failure["error"] or ""), failure
 
 
 def served(address: str, port: int) -> dict:
-    with urllib.request.urlopen(f"http://{address}:{port}/version", timeout=5) as response:
-        return json.load(response)
+    response = harness.http(f"http://{address}:{port}/version", timeout=5)
+    assert response.status == 200, response
+    return response.json()
 
 
 def current(name: str) -> str:
-    return Path(host(name).file(f"{ROOT}/current").linked_to).name
+    return Path(harness.host(name).file(f"{ROOT}/current").linked_to).name
 
 
 def nginx_conf() -> dict[str, str]:
-    return {name: host(name).file(NGINX_CONF).content_string for name in LBS}
+    return {name: harness.host(name).file(NGINX_CONF).content_string for name in LBS}
 
 
 def drained(conf: str) -> set[str]:
@@ -179,12 +118,8 @@ def test_fleet_serves_the_converged_release():
     assert not any(drained(conf) for conf in nginx_conf().values())
 
 
-def _empty_app_group(tmp_path: Path) -> Path:
-    inventory = _inventory()
-    inventory["all"]["children"]["ai_navigator_app"]["hosts"] = {}
-    path = tmp_path / "hosts.yml"
-    path.write_text(yaml.safe_dump(inventory))
-    return path
+def _empty_app_group(tmp_path: Path) -> str:
+    return harness.write_inventory(tmp_path / "hosts.json", {"ai_navigator_app": [], "ai_navigator_lb": list(LBS)})
 
 
 @pytest.mark.parametrize(
@@ -206,18 +141,17 @@ def _empty_app_group(tmp_path: Path) -> Path:
 )
 def test_bad_input_stops_before_any_drain(name, args, needle, tmp_path):
     before_conf = nginx_conf()
-    before_mtime = {lb: host(lb).file(NGINX_CONF).mtime for lb in LBS}
+    before_mtime = {lb: harness.host(lb).file(NGINX_CONF).mtime for lb in LBS}
     before_current = {app: current(app) for app in APPS}
     if args == "EMPTY_APP_GROUP":
-        rc, output, _ = playbook(name, inventory=_empty_app_group(tmp_path))
+        run = playbook(name, inventory=_empty_app_group(tmp_path))
     else:
-        rc, output, _ = playbook(name, *args)
-    assert rc != 0, output[-3000:]
-    failure = "\n".join(line for line in output.splitlines() if "fatal" in line or "msg" in line or "FAILED" in line)
-    assert needle in failure, output[-3000:]
-    assert "Roll the batches" not in output, "the run reached the batches"
+        run = playbook(name, *args)
+    assert run.rc != 0, run.tail()
+    assert needle in "\n".join(run.failures.values()), run.tail()
+    assert "Roll the batches" not in run.tasks, "the run reached the batches"
     assert nginx_conf() == before_conf
-    assert {lb: host(lb).file(NGINX_CONF).mtime for lb in LBS} == before_mtime
+    assert {lb: harness.host(lb).file(NGINX_CONF).mtime for lb in LBS} == before_mtime
     assert {app: current(app) for app in APPS} == before_current
 
 
@@ -228,11 +162,11 @@ def test_rollout_of_a_new_release_drops_nothing(tmp_path):
 
     source, release = release_source(tmp_path, "app-1.0.1", bump)
     assert release != STATE["initial"]
-    with load(tmp_path) as reports:
-        rc, output, seconds = playbook("rolling_update", "-e", f"ai_navigator_app_source_dir={source}")
-    report("1 rollout", reports, seconds)
-    assert rc == 0, output[-3000:]
-    assert_no_failures(reports, output)
+    with load() as reports:
+        run = playbook("rolling_update", "-e", f"ai_navigator_app_source_dir={source}")
+    report("1 rollout", reports, run.seconds)
+    assert run.rc == 0, run.tail()
+    assert_no_failures(reports, run)
     # Both releases answered while the fleet was mixed.
     assert reports["gate"]["releases"].get(STATE["initial"], 0) > 0, reports["gate"]["releases"]
     assert reports["gate"]["releases"].get(release, 0) > 0, reports["gate"]["releases"]
@@ -256,15 +190,15 @@ def test_broken_release_stops_after_its_first_batch(tmp_path):
     source, broken = release_source(tmp_path, "app-broken", never_ready)
     apps = list(APPS)
     first, rest = apps[0], apps[1:]
-    with load(tmp_path) as reports:
-        rc, output, seconds = playbook("rolling_update", "-e", f"ai_navigator_app_source_dir={source}",
-                                       "-e", f"ai_navigator_app_ready_timeout={BROKEN_READY_TIMEOUT}")
-    report("2 broken rollout", reports, seconds)
-    assert rc != 0, output[-3000:]
-    assert_no_failures(reports, output)
+    with load() as reports:
+        run = playbook("rolling_update", "-e", f"ai_navigator_app_source_dir={source}",
+                       "-e", f"ai_navigator_app_ready_timeout={BROKEN_READY_TIMEOUT}")
+    report("2 broken rollout", reports, run.seconds)
+    assert run.rc != 0, run.tail()
+    assert_no_failures(reports, run)
     # The broken release never served a client: its batch was drained before it started.
     assert broken not in reports["gate"]["releases"], reports["gate"]["releases"]
-    assert "batch 2 of" not in output, "the rollout went on past its first batch"
+    assert "batch 2 of" not in run.stdout, "the rollout went on past its first batch"
     assert current(first) == broken
     for name in rest:
         assert current(name) == STATE["good"]
@@ -276,12 +210,12 @@ def test_broken_release_stops_after_its_first_batch(tmp_path):
     STATE["broken"] = broken
 
 
-def test_rollback_restores_the_previous_release_everywhere(tmp_path):
-    with load(tmp_path) as reports:
-        rc, output, seconds = playbook("rollback")
-    report("3 rollback", reports, seconds)
-    assert rc == 0, output[-3000:]
-    assert_no_failures(reports, output)
+def test_rollback_restores_the_previous_release_everywhere():
+    with load() as reports:
+        run = playbook("rollback")
+    report("3 rollback", reports, run.seconds)
+    assert run.rc == 0, run.tail()
+    assert_no_failures(reports, run)
     assert STATE["broken"] not in reports["gate"]["releases"]
     for name, address in APPS.items():
         assert current(name) == STATE["good"]
@@ -289,21 +223,14 @@ def test_rollback_restores_the_previous_release_everywhere(tmp_path):
             assert served(address, port)["release"] == STATE["good"]
     assert not any(drained(conf) for conf in nginx_conf().values())
     # Only the broken batch changed.
-    assert "batches: " + list(APPS)[0] + "\"" in output, output[-3000:]
+    assert "batches: " + list(APPS)[0] + "\"" in run.stdout, run.tail()
 
 
 def test_second_rollback_changes_nothing():
-    before = {lb: host(lb).file(NGINX_CONF).mtime for lb in LBS}
-    rc, output, _ = playbook("rollback")
-    assert rc == 0, output[-3000:]
-    assert "batches: none" in output, output[-3000:]
-    recap = re.findall(r"^\s*[\d.]+ (\S+)\s+: ok=\d+\s+changed=(\d+)", output, re.M)
-    assert recap and all(changed == "0" for _, changed in recap), recap
-    assert {lb: host(lb).file(NGINX_CONF).mtime for lb in LBS} == before
+    before = {lb: harness.host(lb).file(NGINX_CONF).mtime for lb in LBS}
+    run = playbook("rollback")
+    assert run.rc == 0, run.tail()
+    assert "batches: none" in run.stdout, run.tail()
+    assert run.recap and not run.changed(), run.recap
+    assert {lb: harness.host(lb).file(NGINX_CONF).mtime for lb in LBS} == before
     assert {name: current(name) for name in APPS} == {name: STATE["good"] for name in APPS}
-
-
-def test_print_figures():
-    log = Path(f"/tmp/ai-navigator-{SCENARIO}-playbooks.log")
-    log.write_text("\n".join(LOGS))
-    print("\n" + "\n".join(FIGURES) + f"\n(playbook output with timings: {log})")

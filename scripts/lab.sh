@@ -4,7 +4,7 @@
 # Each host is a systemd-nspawn container (systemd as PID 1, sshd) booted from one cached
 # debootstrapped Debian 12 image through an overlay, in its own network namespace, with a veth
 # on the lab's bridge. Hosts reach Debian packages through apt-cacher-ng on the controller and
-# nothing else. See ../../README.md ("The lab") for how to use it by hand.
+# nothing else. See ../README.md ("The lab") for how to use it by hand.
 #
 #   lab.sh create NAME HOST...   boot hosts (lbN -> group ai_navigator_lb, appN -> ai_navigator_app),
 #                                clearing whatever a killed run of lab NAME left; prints the inventory path
@@ -188,7 +188,7 @@ write_inventory() {
   local lab=$1 idx=$2; shift 2
   local inv=$LAB_ROOT/$lab/hosts.yml h group
   {
-    printf '# Written by molecule/shared/lab.sh for lab "%s"; destroyed with it.\n' "$lab"
+    printf '# Written by scripts/lab.sh for lab "%s"; destroyed with it.\n' "$lab"
     printf 'all:\n  vars:\n'
     printf '    ansible_user: root\n    ansible_ssh_private_key_file: %s\n' "$SSH_KEY"
     printf '    ansible_ssh_common_args: "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"\n'
