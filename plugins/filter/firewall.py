@@ -8,11 +8,6 @@ import ipaddress
 
 from ansible_collections.ai_navigator.fleet.plugins.module_utils.checks import network
 
-DOCUMENTATION = r"""
-name: firewall
-short_description: address grouping for the firewall role's nftables rule set
-"""
-
 
 def firewall_families(values: list[str]) -> dict[str, list[str]]:
     """Addresses and networks by family, overlaps merged (nft refuses overlapping intervals):

@@ -23,10 +23,6 @@ from ansible_collections.ai_navigator.fleet.plugins.module_utils.checks import (
     APT_PACKAGE, INVENTORY_NAME, NGINX_SIZE, NGINX_TIME, as_float, as_int, float_in, int_in, ip_literal,
     is_hostname, network, network_errors, port_of, restart_limit_errors, show, url_host)
 
-DOCUMENTATION = r"""
-name: preflight
-short_description: the roles' preflight checks (python, app, nginx, keepalived, firewall)
-"""
 
 # Upper bound on instances per app host. Each instance is one Python process (about 60 MB
 # resident, MemoryMax 512M by default) that the role restarts one at a time on every change,
@@ -471,9 +467,10 @@ def keepalived_preflight_errors(v: dict) -> list[str]:
         return errors
     address = ip_literal(v.get("address"))
     if not isinstance(address, ipaddress.IPv4Address):
-        errors.append(f"ai_navigator_keepalived_interface {show(interface)}"
-                      f"{' (empty: the default route interface, and this host has no default IPv4 route)' if not v.get('ai_navigator_keepalived_interface') else ''}"
-                      f" has no IPv4 address on this host; interfaces here: {', '.join(v.get('interfaces') or [])}")
+        default_route = "" if v.get("ai_navigator_keepalived_interface") else \
+            " (empty: the default route interface, and this host has no default IPv4 route)"
+        errors.append(f"ai_navigator_keepalived_interface {show(interface)}{default_route} has no IPv4 address on this "
+                      f"host; interfaces here: {', '.join(v.get('interfaces') or [])}")
     elif isinstance(vip, ipaddress.IPv4Address):
         network = ipaddress.ip_interface(f"{address}/{as_int(v.get('prefix')) or 32}").network
         if vip not in network or vip == address or vip in (network.network_address, network.broadcast_address):

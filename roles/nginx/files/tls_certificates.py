@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The load balancers' TLS certificates, on the controller, with the `cryptography` library.
 
   tls_certificates.py issue --dir DIR --host lb1 --name lb1 --name 10.0.0.11 [--check]
