@@ -27,4 +27,4 @@ export PATH=$venv:$PATH ANSIBLE_TEST_CONTENT_ROOT=$link
 # and controller tests and the benches have ruff (make lint).
 ansible-test sanity --color no --python "$python" --skip-test pslint \
   --skip-test pep8 --skip-test pylint
-ansible-test sanity --color no --python "$python" --test pep8 --test pylint plugins roles
+ansible-test sanity --color no --python "$python" --test pep8 --test pylint plugins/ roles/

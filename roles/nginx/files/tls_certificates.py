@@ -64,8 +64,8 @@ def covers(cert_name: str, name: str) -> bool:
         pass
     cert_name, name = cert_name.lower().rstrip("."), name.lower().rstrip(".")
     if cert_name.startswith("*."):
-        head, _, rest = name.partition(".")
-        return bool(head) and rest == cert_name[2:]
+        head, dot, rest = name.partition(".")
+        return bool(head and dot) and rest == cert_name[2:]
     return cert_name == name
 
 
