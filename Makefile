@@ -6,7 +6,7 @@ export ANSIBLE_FORCE_COLOR := false
 # Molecule and ansible-lint call ansible-* by name: the venv comes first.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup demo test lint unit molecule bench destroy image containers k8s
+.PHONY: setup demo test lint unit molecule bench destroy image containers k8s sanity
 
 setup:
 	scripts/setup.sh
@@ -23,17 +23,22 @@ demo: setup
 	curl -s --cacert $$ca -X POST https://$$lb/api/ai/navigate -H 'Content-Type: application/json' \
 	  -d '{"query": "from Berlin to Munich via Nuremberg"}'; echo
 
-## test: lint, the service's tests, the collection's unit tests, every molecule scenario, the container tests
-test: setup lint unit molecule containers
+## test: lint, ansible-test sanity, the service's tests, the collection's unit tests, every molecule scenario, the container tests
+test: setup lint sanity unit molecule containers
 
 lint:
 	$(VENV)/ansible-lint
 	$(VENV)/ruff check app bench molecule plugins roles scripts tests
-	shellcheck scripts/lab.sh scripts/setup.sh .ci/run scripts/containers/*.sh
+	shellcheck scripts/lab.sh scripts/setup.sh .ci/run scripts/containers/*.sh scripts/sanity.sh
 	$(VENV)/hadolint app/Dockerfile deploy/compose/nginx/Dockerfile
 
 unit:
 	$(VENV)/pytest app/tests tests
+
+## sanity: ansible-test sanity for the pinned ansible-core on the venv's Python, no containers
+## (ignores with reasons: tests/sanity/ignore-<core version>.txt)
+sanity: setup
+	scripts/sanity.sh
 
 molecule:
 	@passed=0; for s in $(SCENARIOS); do \

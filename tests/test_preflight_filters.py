@@ -4,19 +4,16 @@ the failed checks are reported."""
 
 from __future__ import annotations
 
-import importlib.util
 import pathlib
 
 import pytest
 import yaml
 from ai_navigator.settings import Settings
+from ansible_collections.ai_navigator.fleet.plugins.filter import preflight
 from pydantic import ValidationError
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SETTINGS_FILE = str(ROOT / "app" / "src" / "ai_navigator" / "settings.py")
-_spec = importlib.util.spec_from_file_location("preflight", ROOT / "plugins" / "filter" / "preflight.py")
-preflight = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(preflight)
 
 
 def defaults(role: str) -> dict:
@@ -34,7 +31,8 @@ def app_values(**overrides) -> dict:
 def nginx_values(**overrides) -> dict:
     servers = ["10.0.0.21:8000", "10.0.0.21:8001"]
     values = {**defaults("nginx"), "required": [], "inventory_hostname": "lb1", "ssh_port": 22, "own_endpoints": [],
-              "upstream_hosts": ["app1"], "unpublished": [], "upstream_servers": servers}
+              "upstream_hosts": ["app1"], "unpublished": [], "upstream_servers": servers,
+              "tls_required_names": ["lb1", "10.0.0.11"], "tls_given": {}}
     return {**values, **overrides}
 
 
@@ -307,4 +305,34 @@ def test_endpoints_bracket_ipv6_for_nginx(address, expected):
 ])
 def test_python_bad_values(overrides, words):
     errors = preflight.python_preflight_errors({**defaults("python"), "os_family": "Debian", **overrides})
+    assert len(errors) == 1 and words in errors[0], errors
+
+
+@pytest.mark.parametrize("overrides, words", [
+    ({"ai_navigator_keepalived_start_limit_interval_sec": 5}, "ai_navigator_keepalived_start_limit_interval_sec (5) must be longer"),
+    ({"ai_navigator_keepalived_restart_sec": 0}, "ai_navigator_keepalived_restart_sec must be a number of seconds above 0"),
+    ({"ai_navigator_keepalived_start_limit_burst": 1}, "ai_navigator_keepalived_start_limit_burst must be an integer within 2-"),
+])
+def test_keepalived_restart_policy_must_end_a_crash_loop(overrides, words):
+    errors = preflight.keepalived_preflight_errors(keepalived_values(**overrides))
+    assert len(errors) == 1 and words in errors[0], errors
+
+
+def peer_values(**overrides) -> dict:
+    return {"inventory_hostname": "lb1", "ai_navigator_keepalived_vip": "10.0.0.200", "ai_navigator_keepalived_group": "ai_navigator_lb",
+            "ai_navigator_keepalived_virtual_router_id": "51",
+            "peers": [{"host": "lb2", "vip": "10.0.0.200", "virtual_router_id": 51, "address": "10.0.0.12"}], **overrides}
+
+
+def test_keepalived_peers_share_the_vip_and_router_id():
+    assert preflight.keepalived_peer_errors(peer_values()) == []
+
+
+@pytest.mark.parametrize("overrides, words", [
+    ({"peers": []}, "ai_navigator_keepalived_vip 10.0.0.200 is set on 1 host(s) of 'ai_navigator_lb' (lb1): a floating VIP "
+                    "needs at least two"),
+    ({"ai_navigator_keepalived_virtual_router_id": 52}, "(52 here; peers have 51)"),
+])
+def test_keepalived_peers_refused(overrides, words):
+    errors = preflight.keepalived_peer_errors(peer_values(**overrides))
     assert len(errors) == 1 and words in errors[0], errors

@@ -14,10 +14,15 @@ from __future__ import annotations
 
 import ast
 import ipaddress
-import math
+import os
 import re
 from pathlib import Path
 from typing import Any
+
+from ansible_collections.ai_navigator.fleet.plugins.module_utils.checks import (
+    APT_PACKAGE, INVENTORY_NAME, NGINX_SIZE, NGINX_TIME, as_float, as_int, float_in, int_in, ip_literal,
+    is_hostname, network, network_errors, port_of, restart_limit_errors, show, url_host)
+
 
 # Upper bound on instances per app host. Each instance is one Python process (about 60 MB
 # resident, MemoryMax 512M by default) that the role restarts one at a time on every change,
@@ -38,21 +43,13 @@ ROLE_SET_SETTINGS = {
 
 # A user or group name useradd accepts without --badname (Debian's default NAME_REGEX).
 ACCOUNT_NAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
-# One DNS label; names are labels joined by dots (RFC 1123), the last one not all digits.
-LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
-# An inventory host name as it appears in nginx headers and keepalived's router_id.
-INVENTORY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,252}")
 RELEASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
-APT_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+")
 ABSOLUTE_PATH = re.compile(r"/[A-Za-z0-9._/+-]*")
 # systemd's syntax: sizes take K, M, G, T, P, E (powers of 1024, upper case only); a
 # percentage of physical memory; or infinity. Anything else is ignored with a log line and the
 # unit runs without the limit.
 SYSTEMD_SIZE = re.compile(r"(?P<number>[0-9]+(\.[0-9]+)?)(?P<unit>[KMGTPE]?)|(?P<percent>[0-9]+(\.[0-9]+)?)%|infinity")
 SYSTEMD_PERCENT = re.compile(r"(?P<percent>[0-9]+(\.[0-9]+)?)%")
-# nginx's time and size syntax, as used by the nginx role's variables.
-NGINX_TIME = re.compile(r"([0-9]+(ms|s|m|h|d|w|M|y)?)+")
-NGINX_SIZE = re.compile(r"[0-9]+[kKmMgG]?")
 # One nginx directive: a name, arguments without block, comment or statement separators, and ';'.
 NGINX_DIRECTIVE = re.compile(r"[a-z_][a-z0-9_]*(\s+[^;{}#'\"\\\s]+)*\s*;")
 LINUX_INTERFACE = re.compile(r"[A-Za-z0-9_.:-]{1,15}")
@@ -65,76 +62,9 @@ ENV_STRING = re.compile(r"[^\x00-\x1f\x7f\"'\\]*")
 NOLOGIN_SHELLS = {"/usr/sbin/nologin", "/sbin/nologin", "/bin/false", "/usr/bin/false"}
 
 
-def show(value: Any) -> str:
-    """A value as a message shows it: quoted, with line breaks and control characters visible."""
-    return repr(value) if isinstance(value, str) else repr(str(value)) if value is not None else "nothing"
-
-
-def as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
-        return int(value)
-    return None
-
-
-def as_float(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def int_in(errors: list, name: str, value: Any, low: int | None = None, high: int | None = None) -> int | None:
-    number = as_int(value)
-    if number is None or (low is not None and number < low) or (high is not None and number > high):
-        bounds = f"{low if low is not None else ''}-{high if high is not None else ''}"
-        errors.append(f"{name} must be an integer within {bounds} (got {show(value)})")
-        return None
-    return number
-
-
-def float_in(errors: list, name: str, value: Any, low: float, high: float) -> None:
-    number = as_float(value)
-    if number is None or not low <= number <= high:
-        errors.append(f"{name} must be a number within {low:g}-{high:g} (got {show(value)})")
-
-
-def ip_literal(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return ipaddress.ip_address(value)
-    except ValueError:
-        return None
-
-
-def is_hostname(value: Any) -> bool:
-    """A DNS name by RFC 1123 whose last label is not all digits (so 10.0.0.256 is no name)."""
-    if not isinstance(value, str) or not 0 < len(value.rstrip(".")) <= 253:
-        return False
-    labels = value.rstrip(".").split(".")
-    return all(LABEL.fullmatch(label) for label in labels) and not labels[-1].isdigit()
-
-
-def url_host(address: str) -> str:
-    """An address as it goes before ':port' in a URL or an nginx server: IPv6 in brackets."""
-    literal = ip_literal(address)
-    return f"[{literal.compressed}]" if isinstance(literal, ipaddress.IPv6Address) else address
-
-
 def endpoints(ports: list, address: str) -> list[str]:
     """'address:port' of every port, '[address]:port' for IPv6, as nginx upstream servers take them."""
     return [f"{url_host(address)}:{int(port)}" for port in ports]
-
-
-def port_of(endpoint: str) -> int:
-    return int(endpoint.rsplit(":", 1)[1])
 
 
 # --- the service's settings, read from its source -----------------------------------------------
@@ -363,7 +293,9 @@ def environment_errors(v: dict, settings_file: str) -> list[str]:
 def nginx_preflight_errors(v: dict) -> list[str]:
     """The nginx role's variables, plus: inventory_hostname, ssh_port, own_endpoints (this host's
     app instances, if it is an app host too), upstream_hosts, unpublished (upstream hosts without
-    endpoints), upstream_servers."""
+    endpoints), upstream_servers, tls_required_names (the names the certificate must cover) and
+    tls_given (which of the four certificate variables are set: name -> bool, so no key
+    material reaches the check)."""
     errors: list[str] = []
     for name in v.get("required", []):
         if v.get(name) in (None, ""):
@@ -376,21 +308,33 @@ def nginx_preflight_errors(v: dict) -> list[str]:
     if package and not APT_PACKAGE.fullmatch(str(package)):
         errors.append(f"ai_navigator_nginx_package must be a Debian package name (got {show(package)})")
 
-    port = int_in(errors, "ai_navigator_nginx_listen_port", v.get("ai_navigator_nginx_listen_port"), 1, 65535)
-    if port is not None:
+    ports = {}
+    for name in ("ai_navigator_nginx_listen_port", "ai_navigator_nginx_https_port"):
+        port = int_in(errors, name, v.get(name), 1, 65535)
+        if port is None:
+            continue
         if port == (as_int(v.get("ssh_port")) or 22):
-            errors.append(f"ai_navigator_nginx_listen_port {port} is the SSH port of this host")
+            errors.append(f"{name} {port} is the SSH port of this host")
         if port in [port_of(e) for e in v.get("own_endpoints") or []]:
-            errors.append(f"ai_navigator_nginx_listen_port {port} is an app instance port on this host")
+            errors.append(f"{name} {port} is an app instance port on this host")
+        if port in ports.values():
+            errors.append(f"{name} {port} is ai_navigator_nginx_listen_port too: nginx answers HTTP (the redirect "
+                          "to HTTPS) and HTTPS on two ports")
+        ports[name] = port
 
     names = str(v.get("ai_navigator_nginx_server_name"))
     if not names.strip() or not all(
             n == "_" or is_hostname(re.sub(r"^\*\.|^\.|\.\*$", "", n)) for n in names.split(" ")):
         errors.append("ai_navigator_nginx_server_name must be _ or host names (optionally *.name, .name or name.*) "
                       f"separated by single spaces (got {show(v.get('ai_navigator_nginx_server_name'))})")
+        server_name_ok = False
+    else:
+        server_name_ok = True
     for name in ("ai_navigator_nginx_upstream_fail_timeout", "ai_navigator_nginx_proxy_next_upstream_timeout",
                  "ai_navigator_nginx_proxy_connect_timeout", "ai_navigator_nginx_proxy_read_timeout",
-                 "ai_navigator_nginx_proxy_send_timeout"):
+                 "ai_navigator_nginx_proxy_send_timeout", "ai_navigator_nginx_client_header_timeout",
+                 "ai_navigator_nginx_client_body_timeout", "ai_navigator_nginx_send_timeout",
+                 "ai_navigator_nginx_keepalive_timeout"):
         if not NGINX_TIME.fullmatch(str(v.get(name))):
             errors.append(f"{name} must be an nginx time such as 500ms, 10s or 1m (got {show(v.get(name))})")
     if not NGINX_SIZE.fullmatch(str(v.get("ai_navigator_nginx_client_max_body_size"))):
@@ -422,6 +366,51 @@ def nginx_preflight_errors(v: dict) -> list[str]:
     stray = [s for s in v.get("ai_navigator_nginx_drained_servers") or [] if s not in servers]
     if stray:
         errors.append(f"ai_navigator_nginx_drained_servers names servers that are not in the upstream: {', '.join(map(str, stray))}")
+
+    errors += nginx_edge_errors(v, server_name_ok)
+    errors += restart_limit_errors("ai_navigator_nginx", v)
+    return errors
+
+
+def nginx_edge_errors(v: dict, server_name_ok: bool) -> list[str]:
+    """The client-facing limits, the restricted paths' allow-list and the certificate's source."""
+    errors: list[str] = []
+    for name in ("ai_navigator_nginx_limit_req_rate", "ai_navigator_nginx_limit_conn"):
+        int_in(errors, name, v.get(name), 1, 1000000)
+    int_in(errors, "ai_navigator_nginx_limit_req_burst", v.get("ai_navigator_nginx_limit_req_burst"), 0, 1000000)
+    int_in(errors, "ai_navigator_nginx_hsts_max_age", v.get("ai_navigator_nginx_hsts_max_age"), 0)
+    int_in(errors, "ai_navigator_nginx_tls_min_days_valid", v.get("ai_navigator_nginx_tls_min_days_valid"), 0)
+    # nginx's allow takes an address or a network, host bits set or not (10.1.2.3/24).
+    bad = network_errors(v.get("ai_navigator_nginx_restricted_allow"), strict=False)
+    if bad:
+        errors.append("ai_navigator_nginx_restricted_allow has entries that are no IPv4/IPv6 address or network: "
+                      + "; ".join(bad))
+
+    # The names default to server_name's: a bad server_name is reported once, above.
+    if v.get("ai_navigator_nginx_tls_names") or server_name_ok:
+        names = v.get("tls_required_names") or []
+        bad = [show(n) for n in names if ip_literal(n) is None and not is_hostname(n, wildcard=True)]
+        if bad:
+            errors.append("ai_navigator_nginx_tls_names (or the server_name/VIP they default to) has entries that are "
+                          f"neither a DNS name (optionally *.name) nor an IP address: {', '.join(bad)}")
+
+    given = v.get("tls_given") or {}
+    content = ("ai_navigator_nginx_tls_certificate", "ai_navigator_nginx_tls_private_key")
+    files = ("ai_navigator_nginx_tls_certificate_file", "ai_navigator_nginx_tls_private_key_file")
+    pairs = "; set none of them to have the controller generate a certificate"
+    if any(given.get(n) for n in content) and any(given.get(n) for n in files):
+        errors.append(f"{content[0]}/{content[1]} (PEM content) and {files[0]}/{files[1]} (controller paths) are "
+                      f"both set: give the certificate one way{pairs}")
+    else:
+        for pair, what in ((content, "PEM content"), (files, "controller paths")):
+            missing = [n for n in pair if not given.get(n)]
+            if len(missing) == 1:
+                errors.append(f"{missing[0]} is not set, but {pair[1 - pair.index(missing[0])]} is: the two "
+                              f"({what}) go together{pairs}")
+        if all(given.get(n) for n in files):
+            for name in files:
+                if not os.path.isfile(str(v.get(name))):
+                    errors.append(f"{name} {show(v.get(name))} is no file on the controller")
     return errors
 
 
@@ -478,16 +467,109 @@ def keepalived_preflight_errors(v: dict) -> list[str]:
         return errors
     address = ip_literal(v.get("address"))
     if not isinstance(address, ipaddress.IPv4Address):
-        errors.append(f"ai_navigator_keepalived_interface {show(interface)}"
-                      f"{' (empty: the default route interface, and this host has no default IPv4 route)' if not v.get('ai_navigator_keepalived_interface') else ''}"
-                      f" has no IPv4 address on this host; interfaces here: {', '.join(v.get('interfaces') or [])}")
+        default_route = "" if v.get("ai_navigator_keepalived_interface") else \
+            " (empty: the default route interface, and this host has no default IPv4 route)"
+        errors.append(f"ai_navigator_keepalived_interface {show(interface)}{default_route} has no IPv4 address on this "
+                      f"host; interfaces here: {', '.join(v.get('interfaces') or [])}")
     elif isinstance(vip, ipaddress.IPv4Address):
         network = ipaddress.ip_interface(f"{address}/{as_int(v.get('prefix')) or 32}").network
         if vip not in network or vip == address or vip in (network.network_address, network.broadcast_address):
             errors.append(f"ai_navigator_keepalived_vip {vip} is outside the subnet of interface {interface} "
                           f"({address}/{network.prefixlen}), or is this host's own, network or broadcast address; "
                           "peers could not take it over with ARP")
+    return errors + restart_limit_errors("ai_navigator_keepalived", v)
+
+
+def keepalived_peer_errors(v: dict) -> list[str]:
+    """After every LB published its VRRP address: inventory_hostname, ai_navigator_keepalived_vip,
+    _group and _virtual_router_id, and peers (what the other hosts of the group with this VIP
+    published: host, vip, virtual_router_id, address)."""
+    host, vip, group = v.get("inventory_hostname"), v.get("ai_navigator_keepalived_vip"), v.get("ai_navigator_keepalived_group")
+    router_id = as_int(v.get("ai_navigator_keepalived_virtual_router_id"))
+    peers = v.get("peers") or []
+    others = [p for p in peers if as_int(p.get("virtual_router_id")) != router_id]
+    if peers and not others:
+        return []
+    hosts = ", ".join([str(host)] + [str(p.get("host")) for p in peers])
+    return [f"ai_navigator_keepalived_vip {vip} is set on {len(peers) + 1} host(s) of {show(group)} ({hosts}): a floating "
+            f"VIP needs at least two, all with the same ai_navigator_keepalived_virtual_router_id ({router_id} here; "
+            f"peers have {', '.join(str(p.get('virtual_router_id')) for p in peers) or 'none'})"]
+
+
+def firewall_preflight_errors(v: dict) -> list[str]:
+    """The firewall role's variables, plus: is_app and is_lb (this host's groups), ssh_connection
+    (SSH_CONNECTION as the host saw it: the controller's address and port, the host's address and
+    port), local_connection, ai_navigator_nginx_listen_port and _https_port (an LB's client ports),
+    unpublished_lbs (LB hosts that published no source addresses), vrrp_peers (the other LBs'
+    VRRP addresses for this host's VIP) and vip."""
+    errors: list[str] = []
+    refused = set()
+    for name in ("ai_navigator_firewall_ssh_sources", "ai_navigator_firewall_lb_client_sources",
+                 "ai_navigator_firewall_lb_source_addresses", "ai_navigator_firewall_monitoring_sources"):
+        bad = network_errors(v.get(name))
+        if bad:
+            refused.add(name)
+            errors.append(f"{name} has values that are no IPv4/IPv6 address or network (CIDR): {'; '.join(bad)}")
+    controller_address = v.get("ai_navigator_firewall_controller_address")
+    if controller_address and ip_literal(str(controller_address).split("%", 1)[0]) is None:
+        refused.add("ai_navigator_firewall_controller_address")
+        errors.append(f"ai_navigator_firewall_controller_address {show(controller_address)} is no IPv4/IPv6 address; "
+                      "leave it empty to learn it from the SSH connection")
+
+    ssh_port = int_in(errors, "ai_navigator_firewall_ssh_port", v.get("ai_navigator_firewall_ssh_port"), 1, 65535)
+    ports = {}
+    for name in ("ai_navigator_firewall_lb_ports", "ai_navigator_firewall_app_ports",
+                 "ai_navigator_firewall_monitoring_ports"):
+        values = v.get(name)
+        numbers = [as_int(p) for p in values] if isinstance(values, list) else [None]
+        if None in numbers or not all(1 <= p <= 65535 for p in numbers):
+            errors.append(f"{name} must be a list of ports within 1-65535 (got {show(values)})")
+        ports[name] = numbers
+
+    if v.get("is_app") and not v.get("ai_navigator_firewall_app_ports"):
+        errors.append(f"ai_navigator_firewall_app_ports is empty on a host of {show(v.get('ai_navigator_firewall_app_group'))}; "
+                      "run the app role's preflight (ai_navigator.fleet.app, tasks_from preflight) first, or set it")
+    if v.get("is_lb"):
+        for name in ("ai_navigator_nginx_listen_port", "ai_navigator_nginx_https_port"):
+            port = as_int(v.get(name))
+            if port not in ports["ai_navigator_firewall_lb_ports"]:
+                errors.append(f"ai_navigator_firewall_lb_ports {v.get('ai_navigator_firewall_lb_ports')} does not contain "
+                              f"{name} {show(v.get(name)) if port is None else port}: clients could not reach nginx")
+
+    # The address and port the controller's SSH connection arrived on: what the new rule set
+    # must still accept, or the next task (and every later run) could not connect.
+    connection = str(v.get("ssh_connection") or "").split()
+    controller = controller_address or (connection[0] if connection else "")
+    if not v.get("local_connection"):
+        if not controller:
+            errors.append("ai_navigator_firewall_controller_address is empty and the address this controller connects "
+                          "from is unknown (no SSH_CONNECTION in the gathered facts, e.g. with become through sudo's "
+                          "env_reset): set it, so preflight can check ai_navigator_firewall_ssh_sources keeps it in")
+        elif not refused & {"ai_navigator_firewall_ssh_sources", "ai_navigator_firewall_controller_address"} and not networks_contain(
+                v.get("ai_navigator_firewall_ssh_sources"), controller):
+            errors.append(f"ai_navigator_firewall_ssh_sources {v.get('ai_navigator_firewall_ssh_sources')} does not contain "
+                          f"{controller}, the address this controller connects from: the rule set would lock it out; "
+                          "add that address or an admin network containing it")
+    if len(connection) == 4 and ssh_port is not None and as_int(connection[3]) != ssh_port:
+        errors.append(f"ai_navigator_firewall_ssh_port is {ssh_port} but this controller's SSH connection arrived on "
+                      f"port {connection[3]}: the rule set would lock it out")
+
+    if v.get("is_app"):
+        for lb in v.get("unpublished_lbs") or []:
+            errors.append(f"ai_navigator_firewall_lb_group {show(v.get('ai_navigator_firewall_lb_group'))}: {lb} has not "
+                          "published ai_navigator_firewall_lb_source_addresses; run ai_navigator.fleet.firewall (tasks_from "
+                          "preflight) on it in the same play, or the instance ports would be closed to it")
+    if v.get("is_lb") and v.get("ai_navigator_firewall_vrrp") and not v.get("vrrp_peers"):
+        errors.append(f"ai_navigator_firewall_vrrp is on but no other host of {show(v.get('ai_navigator_firewall_lb_group'))} "
+                      f"published a VRRP address for VIP {show(v.get('vip') or '')} (run the keepalived preflight on every "
+                      "LB first); VRRP would be dropped")
     return errors
+
+
+def networks_contain(values: list, address: str) -> bool:
+    """Whether an address (optionally with an IPv6 %zone) lies in any of the networks."""
+    ip = ip_literal(str(address).split("%", 1)[0])
+    return ip is not None and any(ip in network(value) for value in values)
 
 
 class FilterModule:
@@ -497,6 +579,8 @@ class FilterModule:
             "app_preflight_errors": app_preflight_errors,
             "nginx_preflight_errors": nginx_preflight_errors,
             "keepalived_preflight_errors": keepalived_preflight_errors,
+            "keepalived_peer_errors": keepalived_peer_errors,
+            "firewall_preflight_errors": firewall_preflight_errors,
             "service_settings": service_settings,
             "endpoints": endpoints,
             "url_host": url_host,

@@ -150,6 +150,9 @@ BAD = {
     "nginx port not among the LB ports": (
         {"ai_navigator_firewall_lb_ports": [443]},
         ["ai_navigator_firewall_lb_ports", "ai_navigator_nginx_listen_port 80", "lb1"]),
+    "HTTPS port not among the LB ports": (
+        {"ai_navigator_firewall_lb_ports": [80]},
+        ["ai_navigator_firewall_lb_ports [80] does not contain ai_navigator_nginx_https_port 443", "lb1"]),
 }
 
 

@@ -24,6 +24,8 @@ RUNS = {
             "ai_navigator_keepalived_tracked_service": "nginx.service\nExecStartPre=/bin/sh",
             # a blank would end auth_pass in keepalived.conf
             "ai_navigator_keepalived_password": "a b",
+            # a crash loop that never hits the start limit (5 starts 1 s apart within 5 s)
+            "ai_navigator_keepalived_start_limit_interval_sec": 5,
         },
         "lb2": {
             "ai_navigator_keepalived_vip": "fd00::200",
@@ -35,7 +37,8 @@ RUNS = {
     }, {}, {
         "lb1": [("ai_navigator_keepalived_vip", "192.0.2.10 is outside the subnet"),
                 ("ai_navigator_keepalived_tracked_service", "systemd unit name"),
-                ("ai_navigator_keepalived_password", "1-8 characters")],
+                ("ai_navigator_keepalived_password", "1-8 characters"),
+                ("ai_navigator_keepalived_start_limit_interval_sec", "(5) must be longer")],
         "lb2": [("ai_navigator_keepalived_vip", "VRRP over IPv4"),
                 ("ai_navigator_keepalived_virtual_router_id", "1-255"),
                 ("ai_navigator_keepalived_interface", "interface name of at most 15"),

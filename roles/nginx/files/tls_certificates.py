@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The load balancers' TLS certificates, on the controller, with the `cryptography` library.
 
   tls_certificates.py issue --dir DIR --host lb1 --name lb1 --name 10.0.0.11 [--check]
@@ -65,8 +64,8 @@ def covers(cert_name: str, name: str) -> bool:
         pass
     cert_name, name = cert_name.lower().rstrip("."), name.lower().rstrip(".")
     if cert_name.startswith("*."):
-        head, _, rest = name.partition(".")
-        return bool(head) and rest == cert_name[2:]
+        head, dot, rest = name.partition(".")
+        return bool(head and dot) and rest == cert_name[2:]
     return cert_name == name
 
 
