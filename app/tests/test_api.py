@@ -121,7 +121,7 @@ def test_travel_guide_no_repeats_and_budget(client):
 
 
 def test_travel_guide_has_at_least_ten_cities():
-    from ai_navigator.trips import supported_cities
+    from ai_navigator.domain.trips import supported_cities
     assert len(supported_cities()) >= 10
 
 

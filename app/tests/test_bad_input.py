@@ -113,7 +113,7 @@ def test_no_input_gives_5xx(client, path):
 def test_unexpected_error_hides_internals(settings, monkeypatch):
     from fastapi.testclient import TestClient
 
-    from ai_navigator import nlp
+    from ai_navigator.domain import nlp
     from ai_navigator.app import create_app
 
     def boom(query):

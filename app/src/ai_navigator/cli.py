@@ -78,9 +78,9 @@ def serve(args: argparse.Namespace) -> int:
 
     from .app import create_app
     from .lifecycle import Lifecycle
-    from .logs import setup_logging
-    from .protocol import bounded_protocol, ensure_fd_limit
-    from .server import DrainingServer
+    from .runtime.logs import setup_logging
+    from .runtime.protocol import bounded_protocol, ensure_fd_limit
+    from .runtime.server import DrainingServer
 
     try:
         settings = settings_from_args(args)

@@ -6,6 +6,7 @@ import json
 import math
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from .places import distance_km, lookup
 
@@ -14,9 +15,20 @@ class TripError(ValueError):
     """The request cannot be answered as asked (answered as 422 with this message)."""
 
 
+DATA_FILES = ("transport.json", "travel_guide.json", "speed_limits.json")
+
+
 @lru_cache(maxsize=None)
-def _data(name: str) -> dict:
-    return json.loads(resources.files("ai_navigator").joinpath("data", name).read_text(encoding="utf-8"))
+def _data(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        resources.files("ai_navigator").joinpath("data", name).read_text(encoding="utf-8"))
+    return data
+
+
+def load_data() -> None:
+    """Read and cache every data file of the trip helpers (a broken file fails here, not in a request)."""
+    for name in DATA_FILES:
+        _data(name)
 
 
 # --- transport -------------------------------------------------------------------------------------

@@ -9,9 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .nlp import ParseError
-from .providers import ProviderError
-from .trips import TripError
+from ..domain.nlp import ParseError
+from ..domain.providers import ProviderError
+from ..domain.trips import TripError
 
 # Requests the domain logic cannot answer (no destination, a stop a provider cannot carry, an
 # unknown place without a distance): 422 with the logic's own message.

@@ -11,8 +11,8 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from .metrics import Metrics
-from .protocol import TIMED_OUT_SCOPE_KEY
-from .settings import Settings
+from ..runtime.protocol import TIMED_OUT_SCOPE_KEY
+from ..settings import Settings
 
 access_log = logging.getLogger("ai_navigator.access")
 error_log = logging.getLogger("ai_navigator.error")

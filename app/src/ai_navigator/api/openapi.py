@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from .settings import Settings
+from ..settings import Settings
 
 
 def apply_limits(schema: dict, settings: Settings) -> dict:

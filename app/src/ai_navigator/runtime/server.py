@@ -26,7 +26,7 @@ from types import FrameType
 import uvicorn
 
 from . import sdnotify
-from .lifecycle import Lifecycle
+from ..lifecycle import Lifecycle
 
 log = logging.getLogger("ai_navigator.server")
 
