@@ -167,7 +167,8 @@ NO_DESTINATION = ["你好", "hello", "去", "to", "从北京到", "从北京出�
 @pytest.mark.parametrize("query,origin,destination,waypoints,mode,provider", CASES, ids=[c[0] for c in CASES])
 def test_parse(query, origin, destination, waypoints, mode, provider):
     r = parse(query)
-    assert (r.origin, r.destination, r.waypoints, r.mode, r.provider) == (origin, destination, waypoints, mode, provider)
+    expected = (origin, destination, waypoints, mode, provider)
+    assert (r.origin, r.destination, r.waypoints, r.mode, r.provider) == expected
 
 
 def test_table_is_large_enough():

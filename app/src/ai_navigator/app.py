@@ -28,7 +28,7 @@ def warm_up() -> dict[str, int]:
 
 
 @asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     log.info("data loaded", extra={"event": "data_loaded", "places": warm_up()})
     yield
 

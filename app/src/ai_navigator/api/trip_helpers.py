@@ -7,8 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from ..domain import trips
-from .schemas import (GuideRequest, GuideResponse, SpeedRequest, SpeedResponse, TransportRequest,
-                      TransportResponse)
+from .schemas import GuideRequest, GuideResponse, SpeedRequest, SpeedResponse, TransportRequest, TransportResponse
 
 router = APIRouter(prefix="/api", tags=["trip helpers"])
 _422: dict[int | str, dict[str, Any]] = {

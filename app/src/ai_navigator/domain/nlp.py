@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .places import lookup
@@ -157,9 +158,9 @@ def normalize(text: str) -> str:
 
 def _take_provider(text: str) -> tuple[str, str | None]:
     found: list[tuple[int, str]] = []
-    for provider, rx in _PROVIDER_RE:
+    for name, rx in _PROVIDER_RE:
         for m in rx.finditer(text):
-            found.append((m.start(), provider))
+            found.append((m.start(), name))
         text = rx.sub(" ", text)
     provider = max(found)[1] if found else None  # the last one named wins
     return text, provider
@@ -198,7 +199,7 @@ def _clean_en(seg: str) -> str:
     return " ".join(words).strip(_PUNCT)
 
 
-def _split_list(seg: str, splitter: re.Pattern, clean) -> list[str]:
+def _split_list(seg: str, splitter: re.Pattern[str], clean: Callable[[str], str]) -> list[str]:
     out = []
     for part in splitter.split(seg):
         c = clean(part)
@@ -242,7 +243,7 @@ def _parse_zh(text: str) -> ParsedRoute:
 
     lead = _clean_zh(_CLAUSE_SPLIT.split(unshield(parts[0]))[-1])
     items = [(_ZH_ROLE[parts[i]], unshield(parts[i + 1])) for i in range(1, len(parts), 2)]
-    return _roles_to_route(lead, items, _split_zh, _clean_zh)
+    return _roles_to_route(lead, items, _split_zh)
 
 
 def _split_zh(seg: str) -> list[str]:
@@ -266,10 +267,10 @@ def _parse_en(text: str) -> ParsedRoute:
         marker = parts[i]
         role = next(r for rx, r in _EN_ROLE if rx.match(marker))
         items.append((role, parts[i + 1]))
-    return _roles_to_route(lead, items, lambda s: _split_list(s, _EN_LIST_SPLIT, _clean_en), _clean_en)
+    return _roles_to_route(lead, items, lambda s: _split_list(s, _EN_LIST_SPLIT, _clean_en))
 
 
-def _roles_to_route(lead: str, items: list[tuple[str, str]], split, clean) -> ParsedRoute:
+def _roles_to_route(lead: str, items: list[tuple[str, str]], split: Callable[[str], list[str]]) -> ParsedRoute:
     origin: str | None = None
     stops: list[tuple[str, str]] = []
     if lead and items:
