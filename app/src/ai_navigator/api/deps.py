@@ -4,6 +4,9 @@
 ``app.state``; this module is the only place that reads them from there. A handler names what it
 needs by type (``settings: SettingsDep``), and a test can swap one with
 ``app.dependency_overrides[get_settings]``.
+
+The functions are ``async def`` although they only read an attribute: FastAPI runs a plain ``def``
+dependency in its thread pool, a hop that costs more than the handler's own work.
 """
 
 from __future__ import annotations
@@ -17,17 +20,17 @@ from ..settings import Settings
 from .metrics import Metrics
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_lifecycle(request: Request) -> Lifecycle:
+async def get_lifecycle(request: Request) -> Lifecycle:
     lifecycle: Lifecycle = request.app.state.lifecycle
     return lifecycle
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
 
