@@ -29,11 +29,13 @@ test: setup lint sanity unit molecule containers
 lint:
 	$(VENV)/ansible-lint
 	$(VENV)/ruff check app bench molecule plugins roles scripts tests
+	$(VENV)/mypy --config-file app/pyproject.toml
 	shellcheck scripts/lab.sh scripts/setup.sh .ci/run scripts/containers/*.sh scripts/sanity.sh
 	$(VENV)/hadolint app/Dockerfile deploy/compose/nginx/Dockerfile
 
+## unit: the service's and the collection's tests, with the service's coverage (floor: fail_under in app/pyproject.toml)
 unit:
-	$(VENV)/pytest app/tests tests
+	$(VENV)/pytest app/tests tests --cov --cov-config=app/pyproject.toml
 
 ## sanity: ansible-test sanity for the pinned ansible-core on the venv's Python, no containers
 ## (ignores with reasons: tests/sanity/ignore-<core version>.txt)

@@ -72,7 +72,7 @@ class Report:
 def summarize(url: str, results: list[Result], duration: float, reconnects: int = 0) -> Report:
     results = sorted(results, key=lambda r: r.started)
     answered = sorted(r.started + r.seconds for r in results if r.error is None and r.status and r.status < 300)
-    gaps = [b - a for a, b in zip(answered, answered[1:])]
+    gaps = [b - a for a, b in zip(answered, answered[1:], strict=False)]
     bad = [r for r in results if not (r.error is None and r.status and r.status < 300)]
     return Report(
         url=url,
@@ -173,7 +173,8 @@ def main() -> int:
     parser.add_argument("--json", help="POST this JSON body instead of GET")
     parser.add_argument("--out", help="write the full report as JSON here")
     parser.add_argument("--check-reuse", action="store_true",
-                        help="before reusing a keep-alive connection, check the server has not closed it (as HTTP libraries do)")
+                        help="before reusing a keep-alive connection, check the server has not closed it "
+                             "(as HTTP libraries do)")
     parser.add_argument("--cacert", help="verify an https:// URL against the CA certificates in this PEM file")
     args = parser.parse_args()
     if args.rate <= 0 or args.workers < 1 or not 0 < args.duration <= 3600:

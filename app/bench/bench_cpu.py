@@ -55,7 +55,8 @@ def main() -> int:
             per = a.requests // a.connections
             before = cpu_seconds(proc.pid)
             with concurrent.futures.ThreadPoolExecutor(a.connections) as pool:
-                list(pool.map(lambda _: run(base, method, path, body, per), range(a.connections)))
+                for done in [pool.submit(run, base, method, path, body, per) for _ in range(a.connections)]:
+                    done.result()
             used = cpu_seconds(proc.pid) - before
             results[name] = round(used / (per * a.connections) * 1e6)
             print(f"{name:24s} {results[name]:6d} µs of server CPU per request ({per * a.connections} requests)")

@@ -54,7 +54,8 @@ def run_wrk(url: str, duration: int, connections: int, body: dict | None) -> dic
     p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     total = int(re.search(r"(\d+) requests in", out).group(1))
-    return {"requests": total, "rps": rps, "p50_ms": p50, "p99_ms": p99, "non_2xx": int(errors.group(1)) if errors else 0}
+    return {"requests": total, "rps": rps, "p50_ms": p50, "p99_ms": p99,
+            "non_2xx": int(errors.group(1)) if errors else 0}
 
 
 async def _httpx(url: str, n: int, connections: int, body: dict | None) -> dict:
@@ -95,7 +96,8 @@ def main() -> None:
         f"httpx, {a.requests} requests, {a.connections} connections"
     print(f"one process on 127.0.0.1:{port}, log level {a.log_level}, tool: {tool}, cores: {os.cpu_count()}")
     try:
-        for name, path, body in (("GET /health", "/health", None), ("POST /api/ai/navigate", "/api/ai/navigate", QUERY)):
+        for name, path, body in (("GET /health", "/health", None),
+                                 ("POST /api/ai/navigate", "/api/ai/navigate", QUERY)):
             url = f"http://127.0.0.1:{port}{path}"
             for _ in range(50):  # warm-up
                 httpx.post(url, json=body) if body else httpx.get(url)

@@ -21,8 +21,9 @@ def test_navigate_baidu(client):
 
 
 def test_navigate_google_keeps_every_stop_in_order(client):
-    r = client.post("/api/navigate", json={"origin": "北京", "destination": "上海", "waypoints": ["天津", "济南", "南京"],
-                                           "mode": "driving", "provider": "google"})
+    body = {"origin": "北京", "destination": "上海", "waypoints": ["天津", "济南", "南京"], "mode": "driving",
+            "provider": "google"}
+    r = client.post("/api/navigate", json=body)
     assert r.status_code == 200
     assert qs(r.json()["url"])["waypoints"].split("|") == ["天津市", "济南市", "南京市"]
     assert [p["role"] for p in r.json()["places"]] == ["origin", "waypoint", "waypoint", "waypoint", "destination"]
@@ -42,7 +43,8 @@ def test_navigate_auto_provider(client):
 @pytest.mark.parametrize("body,needle", [
     ({"origin": "北京", "destination": "上海", "waypoints": ["济南"], "provider": "baidu"}, "waypoint"),
     ({"origin": "北京", "destination": "上海", "waypoints": ["天津", "济南"], "provider": "amap"}, "one waypoint"),
-    ({"origin": "北京", "destination": "上海", "waypoints": ["天津"], "mode": "transit", "provider": "google"}, "transit"),
+    ({"origin": "北京", "destination": "上海", "waypoints": ["天津"], "mode": "transit", "provider": "google"},
+     "transit"),
     ({"origin": "北京", "destination": "天津", "mode": "riding", "provider": "baidu"}, "riding"),
     ({"destination": "公园", "provider": "amap"}, "gazetteer"),
 ])
@@ -121,7 +123,7 @@ def test_travel_guide_no_repeats_and_budget(client):
 
 
 def test_travel_guide_has_at_least_ten_cities():
-    from ai_navigator.trips import supported_cities
+    from ai_navigator.domain.trips import supported_cities
     assert len(supported_cities()) >= 10
 
 

@@ -9,9 +9,9 @@ import string
 import pytest
 from fastapi.testclient import TestClient
 
-from ai_navigator import nlp
+from ai_navigator.api.metrics import method_label
 from ai_navigator.app import create_app
-from ai_navigator.metrics import method_label
+from ai_navigator.domain import nlp
 from ai_navigator.settings import Settings
 
 

@@ -4,7 +4,7 @@ Includes the prototype's failures, colloquial forms, noise and English."""
 
 import pytest
 
-from ai_navigator.nlp import ParseError, parse
+from ai_navigator.domain.nlp import ParseError, parse
 
 N = None
 CASES = [
@@ -60,6 +60,24 @@ CASES = [
     ("打车去机场", N, "机场", [], "driving", N),
     ("骑车去公交站", N, "公交站", [], "riding", N),
     ("步行去地铁2号线", N, "地铁2号线", [], "walking", N),
+    # a trailing mode phrase with its direction verb is the mode, not a place (过/去 are no stop)
+    ("从北京到天津，开车过去", "北京", "天津", [], "driving", N),
+    ("去外滩骑车过去", N, "外滩", [], "riding", N),
+    ("去天安门，坐地铁去", N, "天安门", [], "transit", N),
+    ("去天坛，坐地铁去。", N, "天坛", [], "transit", N),
+    ("去西湖，打车过去", N, "西湖", [], "driving", N),
+    ("去故宫步行过去", N, "故宫", [], "walking", N),
+    ("我要去机场，坐公交去吧", N, "机场", [], "transit", N),
+    ("去虹桥机场，坐高铁过去", N, "虹桥机场", [], "transit", N),
+    ("我想去颐和园，坐地铁过去可以吗", N, "颐和园", [], "transit", N),
+    ("去外滩, 走路过去", N, "外滩", [], "walking", N),
+    ("到南京路，骑车去", N, "南京路", [], "riding", N),
+    ("去鼓楼，骑过去", N, "鼓楼", [], "riding", N),
+    ("去上海，开过去吧", N, "上海", [], "driving", N),
+    ("从南京经过镇江到常州，开车过来", "南京", "常州", ["镇江"], "driving", N),
+    # ...but before a place the verb still marks it
+    ("坐地铁去人民广场", N, "人民广场", [], "transit", N),
+    ("骑车去西湖，然后去灵隐寺", N, "灵隐寺", ["西湖"], "riding", N),
     # providers
     ("用百度地图导航到上海", N, "上海", [], N, "baidu"),
     ("用高德从北京开车去天津", "北京", "天津", [], "driving", "amap"),
@@ -149,7 +167,8 @@ NO_DESTINATION = ["你好", "hello", "去", "to", "从北京到", "从北京出�
 @pytest.mark.parametrize("query,origin,destination,waypoints,mode,provider", CASES, ids=[c[0] for c in CASES])
 def test_parse(query, origin, destination, waypoints, mode, provider):
     r = parse(query)
-    assert (r.origin, r.destination, r.waypoints, r.mode, r.provider) == (origin, destination, waypoints, mode, provider)
+    expected = (origin, destination, waypoints, mode, provider)
+    assert (r.origin, r.destination, r.waypoints, r.mode, r.provider) == expected
 
 
 def test_table_is_large_enough():

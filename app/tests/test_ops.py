@@ -57,3 +57,19 @@ def test_settings_from_env(monkeypatch):
     s = Settings()
     assert s.port == 8555 and s.release == "r42" and s.instance_name.endswith(":8555")
     assert Settings(port=9000).port == 9000  # CLI flags (init args) beat the environment
+
+
+def test_handlers_take_settings_and_lifecycle_from_their_dependencies(settings):
+    from fastapi.testclient import TestClient
+
+    from ai_navigator.api.deps import get_lifecycle, get_settings
+    from ai_navigator.app import create_app
+    from ai_navigator.lifecycle import Lifecycle
+
+    app = create_app(settings)
+    app.dependency_overrides[get_settings] = lambda: settings.model_copy(update={"release": "overridden"})
+    app.dependency_overrides[get_lifecycle] = lambda: Lifecycle(draining=True)
+    with TestClient(app) as c:
+        assert c.get("/version").json()["release"] == "overridden"
+        assert c.get("/health").json()["release"] == "overridden"
+        assert c.get("/ready").status_code == 503

@@ -3,7 +3,7 @@ from importlib import resources
 
 import pytest
 
-from ai_navigator.places import distance_km, gazetteer, haversine_km, lookup
+from ai_navigator.domain.places import distance_km, gazetteer, haversine_km, lookup
 
 
 def test_every_prefecture_level_unit_has_coordinates_in_china():

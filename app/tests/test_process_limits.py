@@ -51,7 +51,7 @@ def until_closed(sock: socket.socket, limit: float, trickle: bytes = b"") -> tup
     while time.monotonic() - t0 < limit:
         try:
             chunk = sock.recv(4096)
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             if trickle:
                 try:
                     sock.sendall(trickle)

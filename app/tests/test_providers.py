@@ -4,7 +4,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from ai_navigator.providers import ProviderError, Stop, build_url, route
+from ai_navigator.domain.providers import ProviderError, Stop, build_url, route
 
 
 def q(url):

@@ -2,7 +2,7 @@ import os
 import socket
 import uuid
 
-from ai_navigator import sdnotify
+from ai_navigator.runtime import sdnotify
 
 
 def _bind(path_or_abstract: str) -> socket.socket:

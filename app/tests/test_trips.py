@@ -1,6 +1,6 @@
 import pytest
 
-from ai_navigator import trips
+from ai_navigator.domain import trips
 
 
 def test_transport_states_distance_and_source():

@@ -91,7 +91,7 @@ def main(wheel: str) -> None:
     for row in out:
         if row["english"]:
             seen.setdefault(row["english"].lower(), []).append(row)
-    for key, holders in seen.items():
+    for holders in seen.values():
         if len(holders) > 1:
             keep = PREFERRED.get(holders[0]["english"])
             for row in holders:

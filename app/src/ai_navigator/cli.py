@@ -7,6 +7,12 @@ import logging
 import os
 import socket
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where used: `healthcheck` and `version` stay cheap
+    from pydantic import ValidationError
+
+    from .settings import Settings
 
 # Setting names as operators write them; the image and the manifests pass these variables.
 ENV_PREFIX = "AI_NAVIGATOR_"
@@ -55,7 +61,7 @@ def healthcheck(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe_invalid_settings(exc) -> str:
+def describe_invalid_settings(exc: ValidationError) -> str:
     """One line per wrong setting, named as the operator set it (the environment variable)."""
     lines = []
     for error in exc.errors():
@@ -64,7 +70,7 @@ def describe_invalid_settings(exc) -> str:
     return "\n".join(lines)
 
 
-def settings_from_args(args: argparse.Namespace):
+def settings_from_args(args: argparse.Namespace) -> Settings:
     """The one settings object: environment first, then any flag given on the command line."""
     from .settings import Settings
 
@@ -78,9 +84,9 @@ def serve(args: argparse.Namespace) -> int:
 
     from .app import create_app
     from .lifecycle import Lifecycle
-    from .logs import setup_logging
-    from .protocol import bounded_protocol, ensure_fd_limit
-    from .server import DrainingServer
+    from .runtime.logs import setup_logging
+    from .runtime.protocol import bounded_protocol, ensure_fd_limit
+    from .runtime.server import DrainingServer
 
     try:
         settings = settings_from_args(args)
@@ -112,8 +118,10 @@ def serve(args: argparse.Namespace) -> int:
         access_log=False,
         server_header=False,
         proxy_headers=True,
-        timeout_graceful_shutdown=settings.grace_seconds,
-        timeout_keep_alive=settings.keepalive_seconds,
+        # uvicorn annotates these as int but uses them as plain seconds (wait_for, call_later):
+        # fractions are honoured, and the settings allow them.
+        timeout_graceful_shutdown=settings.grace_seconds,  # type: ignore[arg-type]
+        timeout_keep_alive=settings.keepalive_seconds,  # type: ignore[arg-type]
     )
     server = DrainingServer(config, lifecycle, settings.drain_seconds)
     server.run()

@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     instance_name: str = Field("", description="Name of this instance; default '<hostname>:<port>'.")
 
     @model_validator(mode="after")
-    def _default_instance_name(self) -> "Settings":
+    def _default_instance_name(self) -> Settings:
         if not self.instance_name:
             self.instance_name = f"{socket.gethostname()}:{self.port}"
         return self

@@ -182,7 +182,7 @@ def test_broken_release_stops_after_its_first_batch(tmp_path):
     def never_ready(source: Path) -> None:
         ops = source / "src" / "ai_navigator" / "api" / "ops.py"
         text = ops.read_text()
-        patched = text.replace("    if request.app.state.lifecycle.draining:\n",
+        patched = text.replace("    if lifecycle.draining:\n",
                                "    if True:  # broken on purpose: this release never becomes ready\n", 1)
         assert patched != text
         ops.write_text(patched)

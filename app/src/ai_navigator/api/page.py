@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 from fastapi import APIRouter
@@ -20,9 +20,9 @@ _PAGE_HEADERS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _asset(name: str) -> str:
-    return resources.files("ai_navigator").joinpath("static", name).read_text(encoding="utf-8")
+    return (resources.files("ai_navigator") / "static" / name).read_text(encoding="utf-8")
 
 
 @router.get("/", response_class=HTMLResponse, summary="Chat page: ask for a route in Chinese or English")

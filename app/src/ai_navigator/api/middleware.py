@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
+from starlette.routing import Match, Router
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..lifecycle import Lifecycle
+from ..runtime.protocol import TIMED_OUT_SCOPE_KEY
+from ..settings import Settings
 from .metrics import Metrics
-from .protocol import TIMED_OUT_SCOPE_KEY
-from .settings import Settings
 
 access_log = logging.getLogger("ai_navigator.access")
 error_log = logging.getLogger("ai_navigator.error")
@@ -28,7 +31,7 @@ class BodyTooLarge(HTTPException):
         super().__init__(status_code=413, detail=f"Request body larger than {limit} bytes")
 
 
-def _json_body(status: int, payload: dict) -> tuple[dict, dict]:
+def _json_body(status: int, payload: dict[str, str]) -> tuple[Message, Message]:
     body = json.dumps(payload).encode()
     start = {
         "type": "http.response.start",
@@ -39,7 +42,8 @@ def _json_body(status: int, payload: dict) -> tuple[dict, dict]:
 
 
 class ServiceMiddleware:
-    def __init__(self, app, settings: Settings, metrics: Metrics, router=None, lifecycle=None) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, metrics: Metrics, router: Router | None = None,
+                 lifecycle: Lifecycle | None = None) -> None:
         self.app = app
         self.router = router
         self.lifecycle = lifecycle
@@ -51,11 +55,11 @@ class ServiceMiddleware:
         ]
         self.metrics = metrics
 
-    def _template(self, scope) -> str:
+    def _template(self, scope: Scope) -> str:
         """Route template for metric labels: never the raw path (unbounded cardinality)."""
         path = getattr(scope.get("route"), "path", None)
         if path:
-            return path
+            return str(path)
         # Routes FastAPI does not tag in the scope (/docs, /openapi.json): match them here.
         for route in getattr(self.router, "routes", ()):
             try:
@@ -63,10 +67,10 @@ class ServiceMiddleware:
             except Exception:  # a route that cannot match this scope
                 continue
             if match is Match.FULL:
-                return getattr(route, "path", None) or "unmatched"
+                return str(getattr(route, "path", None) or "unmatched")
         return "unmatched"
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -78,7 +82,7 @@ class ServiceMiddleware:
             # FastAPI routes answer only the methods they declare; HEAD is GET without the body
             # (RFC 9110 9.3.2), so every GET route answers it with the same status and headers.
             scope = {**scope, "method": "GET"}
-        state = {"status": 500, "started": False}
+        state: dict[str, Any] = {"status": 500, "started": False}
         identity = self.identity
         if self.lifecycle is not None and self.lifecycle.draining:
             # While draining, close each keep-alive connection after its response, so a proxy's
@@ -86,7 +90,7 @@ class ServiceMiddleware:
             # connection the server is about to drop).
             identity = identity + [(b"connection", b"close")]
 
-        async def send_wrapper(message) -> None:
+        async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 state["status"] = message["status"]
                 state["started"] = True
@@ -98,7 +102,7 @@ class ServiceMiddleware:
         limit = self.limit
         received = 0
 
-        async def receive_wrapper():
+        async def receive_wrapper() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .places import lookup
@@ -43,12 +44,24 @@ _PROVIDER_RE = [(p, re.compile(rx, re.I)) for p, rx in _PROVIDER_PATTERNS]
 
 # A mode word followed by one of these is part of a place name (步行街, 公交站, 地铁口, 地铁2号线).
 _NOT_MODE_AFTER = r"(?!站|街|口|公司|集团|大厦|总站|枢纽|[0-9一二三四五六七八九十]+号线|线)"
+# A Chinese mode phrase that ends its clause may end in a direction verb (…，开车过去 / 骑车去 /
+# 坐地铁过来吧): the verb belongs to the mode. Left in the text, its 去 would read as a route marker
+# and "过" as the destination. Before a place the verb stays ("开车去上海": 去 marks the destination).
+_ZH_MODE_VERB = (r"(?:过去|过来|去|来)(?=\s*(?:吧|呢|啊|呀|哦|嘛|了|可以吗|行吗|好吗|好不好|就行|就好)*\s*"
+                 r"(?:[,，。.!！?？;；~～]|$))")
+
+
+def _zh_mode(words: str) -> str:
+    return f"(?:{words})(?:{_ZH_MODE_VERB})?"
+
+
 _MODE_PATTERNS = [
-    ("walking", r"(?:步行|走路|徒步|走着|走过去)" + _NOT_MODE_AFTER + r"|走(?=到|去)"),
-    ("riding", r"(?:骑行|骑车|骑着车|骑(?:共享)?单车|骑自行车|骑电动车|骑电瓶车|骑摩托车?)" + _NOT_MODE_AFTER),
-    ("transit", r"(?:坐|乘|搭|乘坐)?(?:公交车?|地铁|巴士|公共交通|大巴|火车|高铁|动车|轻轨)" + _NOT_MODE_AFTER
-     + r"|坐车|乘车"),
-    ("driving", r"开车|自驾|驾车|开着车|打车|打的|坐出租车?|坐的士"),
+    ("walking", _zh_mode(r"(?:步行|走路|徒步|走着|走过去)" + _NOT_MODE_AFTER + r"|走(?=到|去)")),
+    ("riding", _zh_mode(r"(?:骑行|骑车|骑着车|骑(?:共享)?单车|骑自行车|骑电动车|骑电瓶车|骑摩托车?)" + _NOT_MODE_AFTER
+                        + r"|骑(?=" + _ZH_MODE_VERB + ")")),
+    ("transit", _zh_mode(r"(?:坐|乘|搭|乘坐)?(?:公交车?|地铁|巴士|公共交通|大巴|火车|高铁|动车|轻轨)" + _NOT_MODE_AFTER
+                         + r"|坐车|乘车")),
+    ("driving", _zh_mode(r"开车|自驾|驾车|开着车|打车|打的|坐出租车?|坐的士|开(?=" + _ZH_MODE_VERB + ")")),
     ("walking", r"\b(?:on foot|by foot|walking|walk)\b"),
     ("riding", r"\b(?:by (?:bike|bicycle)|on (?:a |my )?bike|ride a bike|cycling|cycle|biking|bike|bicycle)\b"),
     ("transit", r"\b(?:(?:by|take the|take a|on the) )?(?:bus|train|subway|metro|tube)\b(?!\s+(?:station|stop))"
@@ -91,7 +104,7 @@ _ZH_LEAD_NOISE = re.compile(
 )
 _ZH_TAIL_NOISE = re.compile(
     r"(?:怎么走|怎么去|怎么过去|怎么到|怎么坐|如何走|如何去|如何到|要多久|多久|多远|远不远|的路线|路线规划|路线|的路|"
-    r"导航|一下|看看|谢谢你?|可以吗|行吗|好吗|好不好|吧|呢|啊|呀|哦|嘛|了|的|过去|那边|那里|那儿|玩|逛逛|逛|看|"
+    r"导航|一下|看看|谢谢你?|可以吗|行吗|好吗|好不好|吗|吧|呢|啊|呀|哦|嘛|了|的|过去|那边|那里|那儿|玩|逛逛|逛|看|"
     r"一趟|一次|出发|最快|最近|最方便|最省钱|怎么|如何)+$"
 )
 _PUNCT = " \t\r\n,，。.!！?？~～、;；:：\"'“”‘’()（）[]【】<>《》-—_/\\|"
@@ -145,9 +158,9 @@ def normalize(text: str) -> str:
 
 def _take_provider(text: str) -> tuple[str, str | None]:
     found: list[tuple[int, str]] = []
-    for provider, rx in _PROVIDER_RE:
+    for name, rx in _PROVIDER_RE:
         for m in rx.finditer(text):
-            found.append((m.start(), provider))
+            found.append((m.start(), name))
         text = rx.sub(" ", text)
     provider = max(found)[1] if found else None  # the last one named wins
     return text, provider
@@ -186,7 +199,7 @@ def _clean_en(seg: str) -> str:
     return " ".join(words).strip(_PUNCT)
 
 
-def _split_list(seg: str, splitter: re.Pattern, clean) -> list[str]:
+def _split_list(seg: str, splitter: re.Pattern[str], clean: Callable[[str], str]) -> list[str]:
     out = []
     for part in splitter.split(seg):
         c = clean(part)
@@ -230,7 +243,7 @@ def _parse_zh(text: str) -> ParsedRoute:
 
     lead = _clean_zh(_CLAUSE_SPLIT.split(unshield(parts[0]))[-1])
     items = [(_ZH_ROLE[parts[i]], unshield(parts[i + 1])) for i in range(1, len(parts), 2)]
-    return _roles_to_route(lead, items, _split_zh, _clean_zh)
+    return _roles_to_route(lead, items, _split_zh)
 
 
 def _split_zh(seg: str) -> list[str]:
@@ -254,10 +267,10 @@ def _parse_en(text: str) -> ParsedRoute:
         marker = parts[i]
         role = next(r for rx, r in _EN_ROLE if rx.match(marker))
         items.append((role, parts[i + 1]))
-    return _roles_to_route(lead, items, lambda s: _split_list(s, _EN_LIST_SPLIT, _clean_en), _clean_en)
+    return _roles_to_route(lead, items, lambda s: _split_list(s, _EN_LIST_SPLIT, _clean_en))
 
 
-def _roles_to_route(lead: str, items: list[tuple[str, str]], split, clean) -> ParsedRoute:
+def _roles_to_route(lead: str, items: list[tuple[str, str]], split: Callable[[str], list[str]]) -> ParsedRoute:
     origin: str | None = None
     stops: list[tuple[str, str]] = []
     if lead and items:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Mapping
 
 
-def notify(message: str, env: dict[str, str] | None = None) -> bool:
+def notify(message: str, env: Mapping[str, str] | None = None) -> bool:
     """Send one notification to systemd. Returns False when not under systemd or on error."""
-    env = os.environ if env is None else env
-    addr = env.get("NOTIFY_SOCKET")
+    environ = os.environ if env is None else env
+    addr = environ.get("NOTIFY_SOCKET")
     if not addr:
         return False
     if addr[0] == "@":  # abstract namespace socket
@@ -28,13 +29,13 @@ def notify(message: str, env: dict[str, str] | None = None) -> bool:
         return False
 
 
-def watchdog_interval(env: dict[str, str] | None = None) -> float | None:
+def watchdog_interval(env: Mapping[str, str] | None = None) -> float | None:
     """Seconds between WATCHDOG=1 pings (a third of WATCHDOG_USEC), or None if no watchdog."""
-    env = os.environ if env is None else env
-    usec = env.get("WATCHDOG_USEC")
+    environ = os.environ if env is None else env
+    usec = environ.get("WATCHDOG_USEC")
     if not usec:
         return None
-    pid = env.get("WATCHDOG_PID")
+    pid = environ.get("WATCHDOG_PID")
     if pid and pid.isdigit() and int(pid) != os.getpid():
         return None  # the watchdog is meant for another process
     try:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import math
-from functools import lru_cache
+from functools import cache
 from importlib import resources
+from typing import Any
 
 from .places import distance_km, lookup
 
@@ -14,14 +15,25 @@ class TripError(ValueError):
     """The request cannot be answered as asked (answered as 422 with this message)."""
 
 
-@lru_cache(maxsize=None)
-def _data(name: str) -> dict:
-    return json.loads(resources.files("ai_navigator").joinpath("data", name).read_text(encoding="utf-8"))
+DATA_FILES = ("transport.json", "travel_guide.json", "speed_limits.json")
+
+
+@cache
+def _data(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        (resources.files("ai_navigator") / "data" / name).read_text(encoding="utf-8"))
+    return data
+
+
+def load_data() -> None:
+    """Read and cache every data file of the trip helpers (a broken file fails here, not in a request)."""
+    for name in DATA_FILES:
+        _data(name)
 
 
 # --- transport -------------------------------------------------------------------------------------
 def recommend_transport(origin: str, destination: str, distance_km_given: float | None = None,
-                        budget: str | None = None, travelers: int = 1) -> dict:
+                        budget: str | None = None, travelers: int = 1) -> dict[str, Any]:
     a, b = lookup(origin), lookup(destination)
     if a is not None and b is not None:
         dist, source = distance_km(a, b), "coordinates"
@@ -64,16 +76,16 @@ def supported_cities() -> list[str]:
 
 
 def travel_guide(destination: str, duration_days: int, style: str = "balanced", budget_level: str = "medium",
-                 travelers: int = 1) -> dict:
+                 travelers: int = 1) -> dict[str, Any]:
     data = _data("travel_guide.json")
     place = lookup(destination)
     city = data["cities"].get(place.city) if place is not None else None
-    if city is None:
+    if place is None or city is None:
         names = ", ".join(f"{k} ({v['english']})" for k, v in data["cities"].items())
         raise TripError(f"no guide for '{destination}'; guides exist for: {names}")
     per_day = data["per_day_by_style"][style]
     attractions = list(city["attractions"])
-    days = []
+    days: list[dict[str, Any]] = []
     for d in range(duration_days):
         todays = attractions[d * per_day:(d + 1) * per_day]  # each attraction appears once at most
         tip = city["tip"] if d == 0 else ("Free day: explore neighbourhoods, markets and food streets."
@@ -101,7 +113,8 @@ def travel_guide(destination: str, duration_days: int, style: str = "balanced", 
 
 
 # --- speed -----------------------------------------------------------------------------------------
-def check_speed(current_speed: float, road_type: str = "urban_road", speed_limit: float | None = None) -> dict:
+def check_speed(current_speed: float, road_type: str = "urban_road",
+                speed_limit: float | None = None) -> dict[str, Any]:
     if not (0 <= current_speed <= 400) or math.isnan(current_speed):
         raise TripError("current_speed must be between 0 and 400 km/h")
     data = _data("speed_limits.json")
@@ -110,7 +123,8 @@ def check_speed(current_speed: float, road_type: str = "urban_road", speed_limit
     minimum = road["min_kmh"]
     over = max(0.0, (current_speed - limit) / limit * 100)
     if current_speed > limit * data["severe_over_ratio"]:
-        status, msg = "severely_over_limit", f"{current_speed:g} km/h is more than 50% over the {limit:g} km/h limit: slow down now."
+        status = "severely_over_limit"
+        msg = f"{current_speed:g} km/h is more than 50% over the {limit:g} km/h limit: slow down now."
     elif current_speed > limit:
         status, msg = "over_limit", f"{current_speed:g} km/h is over the {limit:g} km/h limit by {over:.0f}%."
     elif minimum is not None and 0 < current_speed < minimum:

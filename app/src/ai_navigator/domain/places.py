@@ -7,6 +7,7 @@ Coordinates are GCJ-02. No network access.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 import unicodedata
@@ -41,8 +42,9 @@ def _key(text: str) -> str:
     return re.sub(r"[\s\-_.,，。]+", "", text)
 
 
-def _open(name: str):
-    return resources.files("ai_navigator").joinpath("data", name).open(encoding="utf-8", newline="")
+def _open(name: str) -> io.StringIO:
+    # Bytes decoded as they are, line ends untouched (newline=""), as the csv module wants them.
+    return io.StringIO((resources.files("ai_navigator") / "data" / name).read_bytes().decode("utf-8"), newline="")
 
 
 class Gazetteer:
@@ -63,7 +65,7 @@ class Gazetteer:
                 for k in keys:
                     self._put(k, place)
 
-    def _add_admin(self, row: dict) -> None:
+    def _add_admin(self, row: dict[str, str]) -> None:
         level = row["level"]
         if level == "province":
             city = row["name"]

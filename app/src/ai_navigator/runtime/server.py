@@ -20,13 +20,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 import time
 from types import FrameType
 
 import uvicorn
 
+from ..lifecycle import Lifecycle
 from . import sdnotify
-from .lifecycle import Lifecycle
 
 log = logging.getLogger("ai_navigator.server")
 
@@ -38,7 +39,7 @@ class DrainingServer(uvicorn.Server):
         self.drain_seconds = drain_seconds
         self._drain_started_at: float | None = None
         self._stopping_notified = False
-        self._watchdog_task: asyncio.Task | None = None
+        self._watchdog_task: asyncio.Task[None] | None = None
 
     # Runs in the signal handler: only set plain attributes, the loop picks them up in on_tick.
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
@@ -52,7 +53,7 @@ class DrainingServer(uvicorn.Server):
         elif sig == signal.SIGINT:
             self.force_exit = True
 
-    async def startup(self, sockets=None) -> None:
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
         if self.started and not self.should_exit:
             sdnotify.notify("READY=1")
@@ -79,7 +80,7 @@ class DrainingServer(uvicorn.Server):
                 self.should_exit = True
         return await super().on_tick(counter)
 
-    async def shutdown(self, sockets=None) -> None:
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         if not self._stopping_notified:
             self._stopping_notified = True
             sdnotify.notify("STOPPING=1")

@@ -27,7 +27,7 @@ class Stop:
     place: Place | None
 
     @classmethod
-    def of(cls, name: str) -> "Stop":
+    def of(cls, name: str) -> Stop:
         return cls(name, lookup(name))
 
 

@@ -24,7 +24,9 @@ PlaceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: a value of another JSON type is refused, not coerced (false is no speed, "2" no day
+    # count), so the body the service accepts is the one its schema describes.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class NavigateRequest(Strict):
@@ -122,7 +124,7 @@ class SpeedRequest(Strict):
     current_speed: float = Field(ge=0, le=400, description="km/h; negative or above 400 is rejected.")
     road_type: Literal["expressway", "urban_expressway", "national_road", "urban_road", "rural_road",
                        "school_zone"] = "urban_road"
-    speed_limit: float | None = Field(None, gt=0, le=150, description="Posted limit, if known (km/h).")
+    speed_limit: float | None = Field(None, ge=1, le=150, description="Posted limit, if known (km/h).")
 
 
 class SpeedResponse(BaseModel):

@@ -1,0 +1,1 @@
+"""The process around the app: uvicorn server with drain, bounded HTTP protocol, systemd notify, JSON logs."""
