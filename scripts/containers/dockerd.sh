@@ -38,12 +38,13 @@ stop() {
 
 start() {
   mkdir -p "$state/data" "$state/exec"
+  # containerd takes letters and digits joined by single . _ or -: a mkdtemp name may end in "__".
+  namespace=ai-navigator-$(basename "$state" | tr -c 'A-Za-z0-9\n' x)
   stop
   # containerd is started by dockerd itself (a child under exec-root), so it stops with it.
   dockerd --data-root "$state/data" --exec-root "$state/exec" -H "unix://$sock" \
     --pidfile "$pidfile" --iptables=false --ip-masq=false --bridge=none \
-    --containerd-namespace "ai-navigator-$(basename "$state")" \
-    --containerd-plugins-namespace "ai-navigator-$(basename "$state")-plugins" \
+    --containerd-namespace "$namespace" --containerd-plugins-namespace "$namespace-plugins" \
     >"$state/dockerd.log" 2>&1 &
   for _ in $(seq 300); do
     docker -H "unix://$sock" version >/dev/null 2>&1 && { echo "unix://$sock"; return; }
