@@ -92,8 +92,9 @@ def test_requires_ansible_is_the_ansible_core_ci_tests():
     lowest = min(Version(s.version) for s in spec if s.operator in (">=", ">"))
     assert (lowest.major, lowest.minor) == (core.major, core.minor), \
         f"requires_ansible {requires} claims ansible-core {lowest.major}.{lowest.minor}, CI tests only {core}"
-    galaxy = yaml.safe_load((REPO / "roles" / "app" / "meta" / "main.yml").read_text())["galaxy_info"]
-    assert galaxy["min_ansible_version"] == f"{core.major}.{core.minor}"
+    for role in ROLES:
+        galaxy = yaml.safe_load((REPO / "roles" / role / "meta" / "main.yml").read_text())["galaxy_info"]
+        assert galaxy["min_ansible_version"] == f"{core.major}.{core.minor}", f"{role}: meta/main.yml min_ansible_version"
 
 
 def test_execution_environment_becomes_a_build_context(tmp_path):

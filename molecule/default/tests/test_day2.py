@@ -13,6 +13,7 @@ import yaml
 import fleet
 
 CONNECT_TIMEOUT = 5  # ai_navigator_status_connect_timeout for the unreachable case
+TASK_TIMEOUT = 30  # status.yml's default ai_navigator_status_task_timeout
 
 
 def status(*extra_inventories: str, extra_vars: str = "{}") -> tuple[int, str, float]:
@@ -89,8 +90,10 @@ def test_a_host_that_never_answers_is_reported_within_the_timeout(healthy_run, t
     lines = table(output)
     assert rows(lines, "silent9") == [["silent9", "-", "UNREACHABLE", "-", "-", "-", "-", "-"]], lines
     assert any(line.startswith("  - silent9: unreachable: ") for line in lines), lines
-    # The silent host is read in parallel with the others: it adds at most its timeout.
-    assert seconds < healthy_run[2] + CONNECT_TIMEOUT + 10, f"{seconds:.1f} s (healthy run {healthy_run[2]:.1f} s)"
+    # The silent host is read in parallel with the others: the run ends within the documented
+    # bound, a healthy run's time plus the connect and task timeouts (README "Day 2").
+    print(f"status.yml: healthy {healthy_run[2]:.1f} s, with a silent host {seconds:.1f} s")
+    assert seconds < healthy_run[2] + CONNECT_TIMEOUT + TASK_TIMEOUT, f"{seconds:.1f} s (healthy run {healthy_run[2]:.1f} s)"
 
 
 def test_monitoring_host_lists_every_instance_as_a_prometheus_target():
