@@ -79,3 +79,10 @@ image: setup
 ## (podman kube play); leaves nothing running
 containers: setup
 	AI_NAVIGATOR_CONTAINERS=1 $(VENV)/pytest -p no:cacheprovider tests/containers tests/test_kubernetes_podman.py
+
+## ee-context: the execution environment's build context in .ee/context (the collection tarball,
+## ansible-builder's Containerfile); build it with podman/docker where a registry serves the base image
+.PHONY: ee-context
+ee-context: setup
+	rm -rf .ee && $(VENV)/ansible-galaxy collection build --output-path .ee .
+	$(VENV)/ansible-builder create -f execution-environment.yml -c .ee/context --output-filename Containerfile

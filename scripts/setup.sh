@@ -11,6 +11,8 @@ APT_PACKAGES=(debootstrap systemd-container apt-cacher-ng iproute2 openssh-clien
 # podman kube play smoke-runs the Kubernetes manifests (runc: crun rejects this machine's cgroups;
 # catatonit: the pod's infra container; slirp4netns: pod networking without bridges or firewall rules).
 APT_PACKAGES+=(podman runc catatonit slirp4netns)
+# promtool (Debian's prometheus; its service is not started here) checks and unit-tests the alerting rules.
+APT_PACKAGES+=(prometheus)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if (( ${#missing[@]} )); then
