@@ -44,5 +44,6 @@ mkdir -p "$(dirname "$link")"
 [[ -L $link || ! -e $link ]] || rm -rf "$link"
 ln -sfn ../../../.. "$link"
 
+# The lab's images, one per Debian release hosts can run (bookworm, trixie), each built once.
 molecule/shared/lab.sh image >/dev/null
 echo "setup: ready"

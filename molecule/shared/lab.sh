@@ -3,8 +3,8 @@
 #
 # Each host is a systemd-nspawn container (systemd as PID 1, sshd) booted from a cached
 # debootstrapped Debian image (12 bookworm by default, 13 trixie on request) through an overlay,
-# in its own network namespace, with a veth on the lab's bridge. Hosts reach Debian packages through apt-cacher-ng on the controller and
-# nothing else. See ../../README.md ("The lab") for how to use it by hand.
+# in its own network namespace, with a veth on the lab's bridge. Hosts reach Debian packages
+# through apt-cacher-ng on the controller and nothing else. See ../../README.md ("The lab") for how to use it by hand.
 #
 #   lab.sh create NAME HOST...   boot hosts (lbN -> group ai_navigator_lb, appN -> ai_navigator_app),
 #                                clearing whatever a killed run of lab NAME left; prints the inventory path.
@@ -282,7 +282,7 @@ case $cmd in
         [[ -f $h/address ]] || continue
         pid=$(cat "$h/nspawn.pid" 2>/dev/null || true)
         state=stopped; [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && state=running
-        printf '  %-6s %-14s %s\n' "$(basename "$h")" "$(cat "$h/address")" "$state"
+        printf '  %-6s %-14s %-8s %s\n' "$(basename "$h")" "$(cat "$h/address")" "$state" "$(basename "$(cat "$h/image")" | cut -d- -f1)"
       done
     done ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
