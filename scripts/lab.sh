@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # The lab: a fleet of real systemd hosts on this machine, for Molecule and `make demo`.
 #
-# Each host is a systemd-nspawn container (systemd as PID 1, sshd) booted from one cached
-# debootstrapped Debian 12 image through an overlay, in its own network namespace, with a veth
-# on the lab's bridge. Hosts reach Debian packages through apt-cacher-ng on the controller and
-# nothing else. See ../README.md ("The lab") for how to use it by hand.
+# Each host is a systemd-nspawn container (systemd as PID 1, sshd) booted from a cached
+# debootstrapped Debian image (12 bookworm by default, 13 trixie on request) through an overlay,
+# in its own network namespace, with a veth on the lab's bridge. Hosts reach Debian packages
+# through apt-cacher-ng on the controller and nothing else. See ../README.md ("The lab") for how to use it by hand.
 #
 #   lab.sh create NAME HOST...   boot hosts (lbN -> group ai_navigator_lb, appN -> ai_navigator_app),
-#                                clearing whatever a killed run of lab NAME left; prints the inventory path
+#                                clearing whatever a killed run of lab NAME left; prints the inventory path.
+#                                HOST:RELEASE picks the host's Debian release (app2:trixie); default bookworm
 #   lab.sh destroy NAME|--all    remove hosts, mounts, namespaces, links and bridge; idempotent
 #   lab.sh stop NAME HOST        power a host off (as a machine shut down)
 #   lab.sh start NAME HOST       boot it again, same disk
-#   lab.sh image                 build the cached image if its recipe changed
+#   lab.sh image [RELEASE...]    build the cached images (default: every release) if their recipe changed
 #   lab.sh status                list labs and hosts
 set -euo pipefail
 
@@ -22,7 +23,8 @@ IMAGE_CACHE=${LAB_IMAGE_CACHE:-/var/cache/ai-navigator-lab}
 SERVICES_ADDR=10.231.0.1
 APT_PROXY_PORT=3142
 DEBIAN_MIRROR=http://deb.debian.org/debian
-SUITE=bookworm
+# The Debian releases a host can run (HOST:RELEASE at create); the first is the default.
+SUITES=(bookworm trixie)
 # python3-apt: Ansible's apt module needs it; procps/iproute2: tests inspect processes and links.
 IMAGE_PACKAGES=systemd,systemd-sysv,dbus,openssh-server,python3,python3-apt,iproute2,procps
 SSH_KEY=$LAB_ROOT/id_ed25519
@@ -33,18 +35,24 @@ log() { printf 'lab: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 image_dir() {
-  local recipe
-  recipe=$(printf '%s|%s|%s' "$SUITE" "$IMAGE_PACKAGES" "$DEBIAN_MIRROR" | sha256sum | cut -c1-12)
-  printf '%s/images/%s-%s' "$IMAGE_CACHE" "$SUITE" "$recipe"
+  local suite=$1 recipe
+  recipe=$(printf '%s|%s|%s' "$suite" "$IMAGE_PACKAGES" "$DEBIAN_MIRROR" | sha256sum | cut -c1-12)
+  printf '%s/images/%s-%s' "$IMAGE_CACHE" "$suite" "$recipe"
 }
 
 build_image() {
-  local dir; dir=$(image_dir)
+  local suite=$1 dir lock; dir=$(image_dir "$suite")
+  [[ -f $dir/.complete ]] && { printf '%s\n' "$dir"; return; }
+  mkdir -p "$(dirname "$dir")"
+  exec {lock}>"$dir.lock"; flock "$lock"  # two labs created at once build it once
   [[ -f $dir/.complete ]] && { printf '%s\n' "$dir"; return; }
   log "building image $dir (debootstrap, about a minute)"
-  rm -rf "$dir" "$dir.tmp"; mkdir -p "$(dirname "$dir")"
-  debootstrap --variant=minbase --include="$IMAGE_PACKAGES" "$SUITE" "$dir.tmp" "$DEBIAN_MIRROR" \
-    >"$IMAGE_CACHE/debootstrap.log" 2>&1 || die "debootstrap failed: see $IMAGE_CACHE/debootstrap.log"
+  rm -rf "$dir" "$dir.tmp"
+  # Through apt-cacher-ng, as the hosts' packages: a rebuild fetches nothing twice.
+  start_apt_proxy >&2
+  http_proxy=http://$SERVICES_ADDR:$APT_PROXY_PORT \
+    debootstrap --variant=minbase --include="$IMAGE_PACKAGES" "$suite" "$dir.tmp" "$DEBIAN_MIRROR" \
+    >"$IMAGE_CACHE/debootstrap-$suite.log" 2>&1 || die "debootstrap failed: see $IMAGE_CACHE/debootstrap-$suite.log"
   # Hosts get their identity at create time; the image carries none.
   : >"$dir.tmp/etc/machine-id"
   rm -f "$dir.tmp"/etc/ssh/ssh_host_*
@@ -53,6 +61,11 @@ build_image() {
   mv "$dir.tmp" "$dir"
   printf '%s\n' "$dir"
 }
+
+release_known() { [[ " ${SUITES[*]} " == *" $1 "* ]] || die "release '$1': use one of ${SUITES[*]}"; }
+# HOST[:RELEASE] -> the host's name, its release
+spec_host() { printf '%s' "${1%%:*}"; }
+spec_release() { if [[ $1 == *:* ]]; then printf '%s' "${1#*:}"; else printf '%s' "${SUITES[0]}"; fi; }
 
 # A lab's subnet index: stable for its name, recorded at create, checked against other labs.
 subnet_index() {
@@ -211,22 +224,25 @@ create_lab() {
   local lab=$1; shift
   [[ $lab =~ ^[a-z][a-z0-9]{0,9}$ ]] || die "lab name '$lab': lowercase letters and digits, at most 10"
   (( $# > 0 )) || die "no hosts given"
-  local idx image h dir ns addr other
+  local idx image h dir ns addr other spec specs=("$@") hosts=()
   idx=$(subnet_index "$lab")
   for other in "$LAB_ROOT"/*/subnet; do
     [[ -f $other && $(cat "$other") == "$idx" && $other != "$LAB_ROOT/$lab/subnet" ]] \
       && die "lab $(basename "$(dirname "$other")") already uses subnet 10.231.$idx.0/24"
   done
-  for h in "$@"; do host_octet "$h" >/dev/null; done
+  for spec in "${specs[@]}"; do
+    hosts+=("$(spec_host "$spec")"); host_octet "${hosts[-1]}" >/dev/null; release_known "$(spec_release "$spec")"
+  done
+  set -- "${hosts[@]}"  # from here on: host names
   destroy_lab "$lab"
-  image=$(build_image)
   ssh_key
   start_apt_proxy
   mkdir -p "$LAB_ROOT/$lab"; echo "$idx" >"$LAB_ROOT/$lab/subnet"
   ip link add "anlbr$idx" type bridge
   ip addr add "10.231.$idx.1/24" dev "anlbr$idx"
   ip link set "anlbr$idx" up
-  for h in "$@"; do
+  for spec in "${specs[@]}"; do
+    h=$(spec_host "$spec") image=$(build_image "$(spec_release "$spec")")
     dir=$LAB_ROOT/$lab/$h ns=anl$idx-$h addr=10.231.$idx.$(host_octet "$h")
     mkdir -p "$dir"/{upper,work,root}
     echo "$image" >"$dir/image"; echo "$ns" >"$dir/netns"; echo "$addr" >"$dir/address"
@@ -247,7 +263,7 @@ create_lab() {
 
 cmd=${1:-}; shift || true
 case $cmd in
-  image) build_image ;;
+  image) for s in "${@:-${SUITES[@]}}"; do release_known "$s"; build_image "$s"; done ;;
   create) [[ $# -ge 1 ]] || die "usage: lab.sh create NAME HOST..."; create_lab "$@" ;;
   destroy)
     [[ $# -eq 1 ]] || die "usage: lab.sh destroy NAME|--all"
@@ -266,7 +282,7 @@ case $cmd in
         [[ -f $h/address ]] || continue
         pid=$(cat "$h/nspawn.pid" 2>/dev/null || true)
         state=stopped; [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && state=running
-        printf '  %-6s %-14s %s\n' "$(basename "$h")" "$(cat "$h/address")" "$state"
+        printf '  %-6s %-14s %-8s %s\n' "$(basename "$h")" "$(cat "$h/address")" "$state" "$(basename "$(cat "$h/image")" | cut -d- -f1)"
       done
     done ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;

@@ -46,5 +46,6 @@ mkdir -p "$(dirname "$link")"
 [[ -L $link || ! -e $link ]] || rm -rf "$link"
 ln -sfn ../../../.. "$link"
 
+# The lab's images, one per Debian release hosts can run (bookworm, trixie), each built once.
 scripts/lab.sh image >/dev/null
 echo "setup: ready"

@@ -16,6 +16,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 SETTINGS_FILE = str(ROOT / "app" / "src" / "ai_navigator" / "settings.py")
 
 
+DEBIAN_12 = {"os_family": "Debian", "distribution": "Debian", "distribution_version": "12.11", "distribution_major_version": "12"}
+
+
 def defaults(role: str) -> dict:
     return yaml.safe_load((ROOT / "roles" / role / "defaults" / "main.yml").read_text())
 
@@ -52,7 +55,7 @@ def test_role_defaults_pass():
     assert app_errors() == []
     assert preflight.nginx_preflight_errors(nginx_values()) == []
     assert preflight.keepalived_preflight_errors(keepalived_values()) == []
-    assert preflight.python_preflight_errors({**defaults("python"), "os_family": "Debian"}) == []
+    assert preflight.python_preflight_errors({**defaults("python"), **DEBIAN_12}) == []
 
 
 # variable -> bad value -> words the one message must hold. One row per class of the review.
@@ -301,10 +304,17 @@ def test_endpoints_bracket_ipv6_for_nginx(address, expected):
     ({"ai_navigator_python_packages": []}, "ai_navigator_python_packages"),
     ({"ai_navigator_python_packages": ["python3; rm"]}, "ai_navigator_python_packages"),
     ({"ai_navigator_python_min_version": "3"}, "ai_navigator_python_min_version"),
-    ({"os_family": "RedHat", "distribution": "Rocky"}, "Rocky is not supported"),
+    ({"os_family": "RedHat", "distribution": "Rocky", "distribution_version": "9.4", "distribution_major_version": "9"},
+     "Rocky 9.4 (RedHat family) is not supported"),
+    ({"os_family": "RedHat", "distribution": "CentOS", "distribution_version": "9", "distribution_major_version": "9"},
+     "CentOS 9 (RedHat family) is not supported: the roles support Debian 12 and 13"),
+    ({"distribution": "Ubuntu", "distribution_version": "24.04", "distribution_major_version": "24"},
+     "Ubuntu 24.04 (Debian family) is not supported"),
+    ({"distribution_version": "11.11", "distribution_major_version": "11"}, "Debian 11.11 (Debian family) is not supported"),
+    ({"distribution_version": "14", "distribution_major_version": "14"}, "Debian 14 (Debian family) is not supported"),
 ])
 def test_python_bad_values(overrides, words):
-    errors = preflight.python_preflight_errors({**defaults("python"), "os_family": "Debian", **overrides})
+    errors = preflight.python_preflight_errors({**defaults("python"), **DEBIAN_12, **overrides})
     assert len(errors) == 1 and words in errors[0], errors
 
 
@@ -336,3 +346,9 @@ def test_keepalived_peers_share_the_vip_and_router_id():
 def test_keepalived_peers_refused(overrides, words):
     errors = preflight.keepalived_peer_errors(peer_values(**overrides))
     assert len(errors) == 1 and words in errors[0], errors
+
+
+@pytest.mark.parametrize("version, major", [("12.11", "12"), ("13.1", "13"), ("13", 13)])
+def test_python_supported_debian_releases_pass(version, major):
+    values = {**defaults("python"), **DEBIAN_12, "distribution_version": version, "distribution_major_version": major}
+    assert preflight.python_preflight_errors(values) == []

@@ -146,6 +146,9 @@ def setting_errors(name: str, value: Any, field: dict) -> list[str]:
 
 # --- per role --------------------------------------------------------------------------------------
 
+SUPPORTED_DEBIAN = ("12", "13")  # bookworm, trixie
+
+
 def python_preflight_errors(v: dict) -> list[str]:
     errors = []
     packages = v.get("ai_navigator_python_packages")
@@ -156,9 +159,11 @@ def python_preflight_errors(v: dict) -> list[str]:
     if not isinstance(version, str) or not re.fullmatch(r"3\.[0-9]+", version):
         errors.append(f"ai_navigator_python_min_version must look like 3.X (got {show(version)})")
     int_in(errors, "ai_navigator_python_apt_cache_valid_time", v.get("ai_navigator_python_apt_cache_valid_time"), 0)
-    if v.get("os_family") != "Debian":
-        errors.append(f"{v.get('distribution') or 'this platform'} is not supported: the python role installs "
-                      "Debian packages (Debian 12 is tested)")
+    # What the lab tests (molecule/mixed); anything else is refused until it can be tested.
+    release = f"{v.get('distribution') or 'this platform'} {v.get('distribution_version') or ''}".rstrip()
+    if v.get("distribution") != "Debian" or str(v.get("distribution_major_version")) not in SUPPORTED_DEBIAN:
+        errors.append(f"{release} ({v.get('os_family') or 'unknown'} family) is not supported: the roles support "
+                      f"Debian {' and '.join(SUPPORTED_DEBIAN)}, the releases they are tested on")
     return errors
 
 
