@@ -332,6 +332,24 @@ def test_second_rollback_changes_nothing():
     assert {name: current(name) for name in APPS} == {name: STATE["good"] for name in APPS}
 
 
+def test_an_instance_count_change_costs_one_reload(tmp_path):
+    """What a change that needs a reload costs (measured, not avoided): site.yml adds an instance
+    per host and reloads nginx once. The checking client loses nothing; the plain client may lose
+    at most one request per keep-alive connection, on the idle connections the reload closes."""
+    workers = nginx_workers()
+    with load(tmp_path) as reports:
+        rc, output, seconds = playbook("site", "-e", f"ai_navigator_app_instances={INSTANCES + 1}")
+    report("4 site.yml, instances 2 -> 3 (one nginx reload)", reports, seconds)
+    assert rc == 0, output[-3000:]
+    assert nginx_workers() != workers, "site.yml did not reload nginx"
+    plain, checking = reports["plain"], reports["checking"]
+    assert checking["failed"] == 0, checking["failures"]
+    assert plain["failed"] <= PLAIN_CONNECTIONS * len(LBS), plain["failures"]
+    assert all(f["status"] is None for f in plain["failures"]), plain["failures"]
+    for address in APPS.values():
+        assert served(address, PORTS[-1] + 1)["release"] == STATE["good"]
+
+
 def test_print_figures():
     log = Path(f"/tmp/ai-navigator-{SCENARIO}-playbooks.log")
     log.write_text("\n".join(LOGS))
