@@ -2,7 +2,8 @@
 """Constant HTTP load that records every response: the yardstick of rolling updates and faults.
 
 Sends GET (or POST with --json) requests at a fixed total rate from several worker threads,
-each on its own keep-alive connection, until --duration passes or SIGINT/SIGTERM arrives. Every
+each on its own keep-alive connection (--mix-post PATH: every other request on a connection is a
+POST of the --json body to PATH, the others GET the URL), until --duration passes or SIGINT/SIGTERM arrives. Every
 request counts: a non-2xx status, a connection error or a timeout is a failure. At the end it
 writes a JSON report (--out) and prints one summary line:
 
@@ -46,6 +47,7 @@ class Result:
     error: str | None
     release: str | None
     instance: str | None
+    method: str = "GET"
 
 
 @dataclass
@@ -60,11 +62,13 @@ class Report:
     reconnects: int = 0
     releases: dict[str, int] = field(default_factory=dict)
     instances: dict[str, int] = field(default_factory=dict)
+    methods: dict[str, int] = field(default_factory=dict)
     failures: list[dict] = field(default_factory=list)
 
     def line(self) -> str:
         releases = ",".join(f"{k}:{v}" for k, v in sorted(self.releases.items()))
-        return (f"sent={self.sent} ok={self.ok} failed={self.failed} rate={self.rate:.1f}/s "
+        methods = ",".join(f"{k}:{v}" for k, v in sorted(self.methods.items()))
+        return (f"sent={self.sent} ok={self.ok} failed={self.failed} methods={methods} rate={self.rate:.1f}/s "
                 f"duration={self.duration:.1f}s longest_gap={self.longest_gap:.2f}s releases={releases}"
                 f" reconnects={self.reconnects}")
 
@@ -85,6 +89,7 @@ def summarize(url: str, results: list[Result], duration: float, reconnects: int 
         reconnects=reconnects,
         releases=dict(Counter(r.release for r in results if r.release)),
         instances=dict(Counter(r.instance for r in results if r.instance)),
+        methods=dict(Counter(r.method for r in results)),
         failures=[asdict(r) for r in bad[:50]],
     )
 
@@ -93,7 +98,7 @@ class Load:
     """Workers that share a request budget of `rate` per second."""
 
     def __init__(self, url: str, rate: float, workers: int, timeout: float, body: bytes | None,
-                 check_reuse: bool = False, cafile: str | None = None):
+                 check_reuse: bool = False, cafile: str | None = None, mix_post: str | None = None):
         self.url = urllib.parse.urlsplit(url)
         self.tls = ssl.create_default_context(cafile=cafile) if self.url.scheme == "https" else None
         self.full_url = url
@@ -102,6 +107,7 @@ class Load:
         self.timeout = timeout
         self.body = body
         self.check_reuse = check_reuse
+        self.mix_post = mix_post
         self.reconnects = 0
         self.stop = threading.Event()
         self.results: list[Result] = []
@@ -113,10 +119,14 @@ class Load:
                                                context=self.tls)
         return http.client.HTTPConnection(self.url.hostname, self.url.port or 80, timeout=self.timeout)
 
-    def _one(self, conn: http.client.HTTPConnection) -> Result:
+    def _one(self, conn: http.client.HTTPConnection, post: bool = False) -> Result:
         path = self.url.path or "/"
         if self.url.query:
             path += "?" + self.url.query
+        body = self.body
+        if self.mix_post is not None:
+            path, body = (self.mix_post, self.body) if post else (path, None)
+        method = "POST" if body is not None else "GET"
         if self.check_reuse and conn.sock is not None and select.select([conn.sock], [], [], 0)[0]:
             # An idle keep-alive connection is readable only once the server closed it (or sent
             # something unasked): drop it, the request below opens a new one.
@@ -125,26 +135,29 @@ class Load:
                 self.reconnects += 1
         started = time.monotonic()
         try:
-            headers = {"Content-Type": "application/json"} if self.body is not None else {}
-            conn.request("POST" if self.body is not None else "GET", path, body=self.body, headers=headers)
+            headers = {"Content-Type": "application/json"} if body is not None else {}
+            conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
             response.read()
             return Result(started, time.monotonic() - started, response.status, None,
                           response.getheader("X-AI-Navigator-Release"),
-                          response.getheader("X-AI-Navigator-Instance"))
+                          response.getheader("X-AI-Navigator-Instance"), method)
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
-            return Result(started, time.monotonic() - started, None, f"{type(exc).__name__}: {exc}", None, None)
+            return Result(started, time.monotonic() - started, None, f"{type(exc).__name__}: {exc}", None, None,
+                          method)
 
     def _worker(self, offset: float) -> None:
         conn = self._connect()
         next_at = time.monotonic() + offset
+        sent = 0
         while not self.stop.is_set():
             delay = next_at - time.monotonic()
             if delay > 0 and self.stop.wait(delay):
                 break
             next_at += self.interval
-            result = self._one(conn)
+            result = self._one(conn, post=sent % 2 == 1)
+            sent += 1
             with self.lock:
                 self.results.append(result)
         conn.close()
@@ -171,6 +184,8 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds; SIGINT/SIGTERM end it earlier")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds one request may take")
     parser.add_argument("--json", help="POST this JSON body instead of GET")
+    parser.add_argument("--mix-post", metavar="PATH",
+                        help="every other request POSTs the --json body to PATH on the URL's host, the others GET the URL")
     parser.add_argument("--out", help="write the full report as JSON here")
     parser.add_argument("--check-reuse", action="store_true",
                         help="before reusing a keep-alive connection, check the server has not closed it "
@@ -179,9 +194,12 @@ def main() -> int:
     args = parser.parse_args()
     if args.rate <= 0 or args.workers < 1 or not 0 < args.duration <= 3600:
         parser.error("--rate must be > 0, --workers >= 1, --duration within (0, 3600]")
+    if args.mix_post is not None and (args.json is None or not args.mix_post.startswith("/")):
+        parser.error("--mix-post needs a path starting with / and a --json body")
 
     load = Load(args.url, args.rate, args.workers, args.timeout,
-                args.json.encode() if args.json is not None else None, args.check_reuse, args.cacert)
+                args.json.encode() if args.json is not None else None, args.check_reuse, args.cacert,
+                args.mix_post)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: load.stop.set())
     report = load.run(args.duration)

@@ -24,6 +24,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"ok")
 
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        ok = self.path == "/post" and body == b'{"q": 1}'
+        self.send_response(200 if ok else 400)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def log_message(self, *args):
         pass
 
@@ -84,6 +91,12 @@ def test_non_2xx_and_refused_connections_are_failures(server):
 def test_longest_gap_is_the_outage_a_client_saw():
     ok = [loadgen.Result(t, 0.0, 200, None, None, None) for t in (0.0, 0.1, 0.2, 1.7, 1.8)]
     assert loadgen.summarize("u", ok, 2.0).longest_gap == pytest.approx(1.5)
+
+
+def test_mix_post_alternates_get_and_post_on_each_connection(server):
+    report = loadgen.Load(server + "/ok", rate=100, workers=2, timeout=2, body=b'{"q": 1}', mix_post="/post").run(1.0)
+    assert report.failed == 0, report.failures
+    assert report.methods["GET"] > 10 and abs(report.methods["GET"] - report.methods.get("POST", 0)) <= 2
 
 
 def test_naive_reuse_loses_a_request_per_closed_connection(closing_server):

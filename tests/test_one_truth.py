@@ -112,7 +112,9 @@ def nginx_problems(conf: str) -> list[str]:
         f"server app:{FACTS.port} max_fails={n['upstream_max_fails']} fail_timeout={n['upstream_fail_timeout']};",
         f"keepalive {n['upstream_keepalive']};",
         "proxy_next_upstream error timeout http_502 http_503 http_504 non_idempotent;",
-        f"proxy_next_upstream_tries {n['proxy_next_upstream_tries']};",
+        # 0 in the role derives the tries from the fleet (one more than the instances of the largest
+        # host); Compose's replicas are one instance each, and it keeps 3 (docs/containers.md).
+        f"proxy_next_upstream_tries {n['proxy_next_upstream_tries'] or 3};",
         f"proxy_next_upstream_timeout {n['proxy_next_upstream_timeout']};",
         f"proxy_connect_timeout {n['proxy_connect_timeout']};",
         f"proxy_read_timeout {n['proxy_read_timeout']};",

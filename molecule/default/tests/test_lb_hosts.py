@@ -22,7 +22,7 @@ def test_upstream_lists_every_instance_of_every_app_host(host):
     config = host.run_test("nginx -T").stdout
     upstream = re.search(r"upstream ai_navigator \{(.*?)\}", config, re.DOTALL).group(1)
     # the passive health check issue 3 asks for by default
-    servers = set(re.findall(r"^\s*server (\S+) max_fails=3 fail_timeout=30s;", upstream, re.MULTILINE))
+    servers = set(re.findall(r"^\s*server (\S+) max_fails=3 fail_timeout=5s;", upstream, re.MULTILINE))
     expected = {f"{harness.address(h)}:{p}" for h in harness.group("ai_navigator_app") for p in PORTS}
     assert servers == expected
     assert "least_conn;" in upstream
