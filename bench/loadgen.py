@@ -185,7 +185,8 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds one request may take")
     parser.add_argument("--json", help="POST this JSON body instead of GET")
     parser.add_argument("--mix-post", metavar="PATH",
-                        help="every other request POSTs the --json body to PATH on the URL's host, the others GET the URL")
+                        help="every other request POSTs the --json body to PATH on the URL's host, "
+                             "the others GET the URL")
     parser.add_argument("--out", help="write the full report as JSON here")
     parser.add_argument("--check-reuse", action="store_true",
                         help="before reusing a keep-alive connection, check the server has not closed it "
