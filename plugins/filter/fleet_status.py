@@ -7,11 +7,6 @@ unreachable ({"unreachable": true, "msg": ...}) or whose collection failed ({"fa
 
 from __future__ import annotations
 
-DOCUMENTATION = r"""
-name: fleet_status
-short_description: the fleet status table and the list of what is unhealthy
-"""
-
 HEALTHY_READY = 200
 
 
@@ -122,14 +117,14 @@ def _app_rows(report: dict) -> list[list[str]]:
     rows = []
     for host, result in sorted((report.get("app") or {}).items()):
         if (reason := _unavailable(result)) is not None:
-            rows.append([host, "-", reason.split(":")[0].upper(), "-", "-", "-", "-", "-"])
+            rows.append([host, "-", reason.split(":", maxsplit=1)[0].upper(), "-", "-", "-", "-", "-"])
             continue
         if not result.get("instances"):
             rows.append([host, "-", "no instances", "-", "-", "-", "-", "-"])
         for inst in result.get("instances", []):
             rows.append([host, str(inst.get("port")), f"{inst.get('active_state')}/{inst.get('sub_state')}",
                          inst.get("release") or inst.get("configured_release") or "-",
-                         "-" if inst.get("ready") is None else str(inst["ready"]).split(":")[0],
+                         "-" if inst.get("ready") is None else str(inst["ready"]).split(":", maxsplit=1)[0],
                          "-" if inst.get("restarts") is None else str(inst["restarts"]),
                          mebibytes(inst.get("memory_bytes")), duration(inst.get("uptime_seconds"))])
     return rows
@@ -140,7 +135,7 @@ def _lb_rows(report: dict, now: float | None) -> tuple[list[list[str]], list[lis
     lbs, upstream = [], []
     for host, result in sorted((report.get("lb") or {}).items()):
         if (reason := _unavailable(result)) is not None:
-            lbs.append([host, reason.split(":")[0].upper(), "-", "-"])
+            lbs.append([host, reason.split(":", maxsplit=1)[0].upper(), "-", "-"])
             continue
         services = result.get("services") or {}
         held = "-" if not vip else ("holds " + vip) if result.get("vip_held") else "backup"

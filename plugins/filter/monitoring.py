@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-DOCUMENTATION = r"""
-name: monitoring
-short_description: Prometheus file_sd targets of every instance
-"""
-
 LOOPBACK = {"127.0.0.1", "::1"}
 
 

@@ -3,14 +3,6 @@
 
 from __future__ import annotations
 
-import json
-import re
-import time
-import urllib.error
-import urllib.request
-
-from ansible.module_utils.basic import AnsibleModule
-
 DOCUMENTATION = r"""
 module: instance_status
 short_description: State of every AI Navigation Assistant instance on an app host
@@ -20,7 +12,7 @@ description:
     the release it is configured with, the release it answers with on C(/version) and what C(/ready) answers.
   - Changes nothing; supports check mode. Used by C(playbooks/status.yml) and the monitoring role.
 version_added: 1.0.0
-author: ai_navigator.fleet developers
+author: ai_navigator.fleet developers (@ai-navigator)
 options:
   timeout:
     description: Seconds each HTTP probe of an instance (C(/ready), C(/version)) may take.
@@ -28,8 +20,10 @@ options:
     default: 2.0
 attributes:
   check_mode:
+    description: Reads only; the same in check mode.
     support: full
   diff_mode:
+    description: Nothing changes, so there is nothing to show.
     support: none
 """
 
@@ -47,19 +41,51 @@ instances:
   type: list
   elements: dict
   contains:
-    unit: {description: The unit name., type: str}
-    port: {description: The instance's port (the unit's instance name)., type: int}
-    address: {description: The address the instance listens on (from its ExecStart)., type: str}
-    active_state: {description: systemd ActiveState., type: str}
-    sub_state: {description: systemd SubState., type: str}
-    enabled: {description: systemd UnitFileState., type: str}
-    restarts: {description: Automatic restarts by systemd since boot (NRestarts)., type: int}
-    memory_bytes: {description: The unit's memory (cgroup), or the main process's resident memory where the cgroup has no memory accounting; null when not running., type: int}
-    uptime_seconds: {description: Seconds since the unit became active; null when not active., type: float}
-    configured_release: {description: AI_NAVIGATOR_RELEASE from the unit's environment file., type: str}
-    release: {description: The release the instance answers with on /version; null when it does not answer., type: str}
-    ready: {description: HTTP status of /ready, or the error when it did not answer; null when not active., type: raw}
+    unit:
+      description: "The unit name."
+      type: str
+    port:
+      description: "The instance's port (the unit's instance name)."
+      type: int
+    address:
+      description: "The address the instance listens on (from its ExecStart)."
+      type: str
+    active_state:
+      description: "systemd ActiveState."
+      type: str
+    sub_state:
+      description: "systemd SubState."
+      type: str
+    enabled:
+      description: "systemd UnitFileState."
+      type: str
+    restarts:
+      description: "Automatic restarts by systemd since boot (NRestarts)."
+      type: int
+    memory_bytes:
+      description: "The unit's memory (cgroup), or the main process's resident memory where the cgroup has no memory accounting; null when not running."
+      type: int
+    uptime_seconds:
+      description: "Seconds since the unit became active; null when not active."
+      type: float
+    configured_release:
+      description: "AI_NAVIGATOR_RELEASE from the unit's environment file."
+      type: str
+    release:
+      description: "The release the instance answers with on /version; null when it does not answer."
+      type: str
+    ready:
+      description: "HTTP status of /ready, or the error when it did not answer; null when not active."
+      type: raw
 """
+
+import json
+import re
+import time
+import urllib.error
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.urls import open_url
 
 
 UNIT_RE = re.compile(r"^ai-navigator@(\d+)\.service$")
@@ -85,7 +111,7 @@ def parse_show(text: str) -> list[dict[str, str]]:
                 blocks.append(current)
             current = {}
             continue
-        key, _, value = line.partition("=")
+        key, _sep, value = line.partition("=")
         current[key] = value
     if current:
         blocks.append(current)
@@ -112,7 +138,7 @@ def read_release(path: str | None) -> str | None:
     try:
         with open(path, encoding="utf-8") as handle:
             for line in handle:
-                key, _, value = line.strip().partition("=")
+                key, _sep, value = line.strip().partition("=")
                 if key == "AI_NAVIGATOR_RELEASE":
                     return value.strip().strip('"')
     except OSError:
@@ -154,7 +180,8 @@ def url_host(address: str) -> str:
 def probe(url: str, timeout: float) -> tuple[int | str, bytes]:
     """(HTTP status, body) of a GET, or (error text, b'') when nothing answered in time."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (http to the instance)
+        # No proxy: the instance is on this host's own address.
+        with open_url(url, timeout=timeout, use_proxy=False) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, b""
@@ -179,7 +206,7 @@ def instance(props: dict[str, str], now_monotonic: float, timeout: float, get=pr
     }
     if row["active_state"] == "active" and address and port:
         base = f"http://{url_host(address)}:{port}"
-        row["ready"], _ = get(f"{base}/ready", timeout)
+        row["ready"] = get(f"{base}/ready", timeout)[0]
         status, body = get(f"{base}/version", timeout)
         if status == 200:
             try:

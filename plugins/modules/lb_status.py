@@ -3,11 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import re
-
-from ansible.module_utils.basic import AnsibleModule
-
 DOCUMENTATION = r"""
 module: lb_status
 short_description: State of an AI Navigation Assistant load balancer
@@ -17,7 +12,7 @@ description:
     started (the last reload or start), and how many of those failed, read from the access log.
   - Changes nothing; supports check mode. Used by C(playbooks/status.yml).
 version_added: 1.0.0
-author: ai_navigator.fleet developers
+author: ai_navigator.fleet developers (@ai-navigator)
 options:
   vip:
     description: The keepalived VIP; empty when the fleet has none.
@@ -43,8 +38,10 @@ options:
     default: 67108864
 attributes:
   check_mode:
+    description: Reads only; the same in check mode.
     support: full
   diff_mode:
+    description: Nothing changes, so there is nothing to show.
     support: none
 """
 
@@ -78,12 +75,27 @@ upstream:
   type: list
   elements: dict
   contains:
-    server: {description: address:port., type: str}
-    drained: {description: Marked C(down) in the configuration (a rolling update drains it)., type: bool}
-    configured: {description: In the configuration (false for a server only the log names, e.g. before a reload)., type: bool}
-    tries: {description: Requests nginx passed to it since C(since)., type: int}
-    failed: {description: Those of the tries that failed (error, timeout, 502/503/504)., type: int}
+    server:
+      description: "address:port."
+      type: str
+    drained:
+      description: "Marked C(down) in the configuration (a rolling update drains it)."
+      type: bool
+    configured:
+      description: "In the configuration (false for a server only the log names, e.g. before a reload)."
+      type: bool
+    tries:
+      description: "Requests nginx passed to it since C(since)."
+      type: int
+    failed:
+      description: "Those of the tries that failed (error, timeout, 502/503/504)."
+      type: int
 """
+
+import os
+import re
+
+from ansible.module_utils.basic import AnsibleModule
 
 
 UPSTREAM_BLOCK = re.compile(r"upstream\s+ai_navigator\s*\{(.*?)\}", re.DOTALL)
@@ -193,7 +205,7 @@ def parse_show(text: str) -> dict[str, dict]:
     services, current = {}, {}
     for line in (*text.splitlines(), ""):
         if line.strip():
-            key, _, value = line.partition("=")
+            key, _sep, value = line.partition("=")
             current[key] = value
         elif current:
             services[current.get("Id", "")] = {
