@@ -18,13 +18,8 @@ options:
     description: Seconds each HTTP probe of an instance (C(/ready), C(/version)) may take.
     type: float
     default: 2.0
-attributes:
-  check_mode:
-    description: Reads only; the same in check mode.
-    support: full
-  diff_mode:
-    description: Nothing changes, so there is nothing to show.
-    support: none
+extends_documentation_fragment:
+  - ai_navigator.fleet.read_only
 """
 
 EXAMPLES = r"""

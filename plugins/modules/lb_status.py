@@ -36,13 +36,8 @@ options:
       C(log_complete) says whether the window reached back to the reload).
     type: int
     default: 67108864
-attributes:
-  check_mode:
-    description: Reads only; the same in check mode.
-    support: full
-  diff_mode:
-    description: Nothing changes, so there is nothing to show.
-    support: none
+extends_documentation_fragment:
+  - ai_navigator.fleet.read_only
 """
 
 EXAMPLES = r"""
