@@ -30,7 +30,8 @@ def render() -> str:
         parts.append("| variable | type | default | description |\n|---|---|---|---|")
         for name, option in spec["options"].items():
             default = option.get("default")
-            shown = "(required)" if option.get("required") else f"`{yaml.safe_dump(default, default_flow_style=True).strip().removesuffix('...').strip()}`"
+            shown = ("(required)" if option.get("required")
+                     else f"`{yaml.safe_dump(default, default_flow_style=True).strip().removesuffix('...').strip()}`")
             parts.append(f"| `{name}` | {option['type']} | {cell(shown)} | {cell(option['description'])} |")
         parts.append("")
     return "\n".join(parts)

@@ -48,4 +48,5 @@ def test_example_inventory_sets_only_documented_variables():
     group_vars = pathlib.Path(__file__).parents[1] / "inventories" / "example" / "group_vars"
     for path in group_vars.glob("*.yml"):
         for name in load(path):
-            assert not name.startswith("ai_navigator_") or name in documented, f"{path.name}: {name} is no role variable"
+            assert not name.startswith("ai_navigator_") or name in documented, \
+                f"{path.name}: {name} is no role variable"

@@ -13,7 +13,8 @@ def test_as_int_reads_templated_integers_only(value, expected):
     assert checks.as_int(value) == expected
 
 
-@pytest.mark.parametrize("value, expected", [("0.5", 0.5), (2, 2.0), ("nan", None), ("inf", None), (False, None), ("x", None)])
+@pytest.mark.parametrize("value, expected", [("0.5", 0.5), (2, 2.0), ("nan", None), ("inf", None), (False, None),
+                                             ("x", None)])
 def test_as_float_refuses_non_finite(value, expected):
     assert checks.as_float(value) == expected
 
@@ -44,7 +45,8 @@ def test_port_of(endpoint, port):
 
 
 def test_network_strict_names_the_network_and_the_address():
-    with pytest.raises(ValueError, match=r"host bits set: the network is 10\.0\.0\.0/8, a single address is 10\.1\.2\.3/32"):
+    with pytest.raises(ValueError,
+                       match=r"host bits set: the network is 10\.0\.0\.0/8, a single address is 10\.1\.2\.3/32"):
         checks.network("10.1.2.3/8")
     assert str(checks.network("10.1.2.3/8", strict=False)) == "10.0.0.0/8"
     assert str(checks.network(" 2001:db8::1 ")) == "2001:db8::1/128"
@@ -66,12 +68,14 @@ def test_nginx_time(value, ok):
 @pytest.mark.parametrize("restart, burst, interval, errors", [
     (0.5, 5, 60, []),
     ("0.5", "5", "3", []),
-    (0.5, 5, 2, ["x_start_limit_interval_sec (2) must be longer than x_start_limit_burst x x_restart_sec (5 x 0.5 = 2.5 s)"]),
+    (0.5, 5, 2, ["x_start_limit_interval_sec (2) must be longer than x_start_limit_burst x x_restart_sec "
+                 "(5 x 0.5 = 2.5 s)"]),
     (1, 5, 5, ["x_start_limit_interval_sec (5) must be longer"]),
     (0, 5, 60, ["x_restart_sec must be a number of seconds above 0"]),
-    ("soon", 1, 0, ["x_restart_sec", "x_start_limit_burst must be an integer within 2-", "x_start_limit_interval_sec must be"]),
+    ("soon", 1, 0, ["x_restart_sec", "x_start_limit_burst must be an integer within 2-",
+                    "x_start_limit_interval_sec must be"]),
 ])
 def test_restart_limit_must_end_a_crash_loop(restart, burst, interval, errors):
     found = checks.restart_limit_errors("x", {"x_restart_sec": restart, "x_start_limit_burst": burst,
                                               "x_start_limit_interval_sec": interval})
-    assert len(found) == len(errors) and all(e.startswith(w) for e, w in zip(found, errors)), found
+    assert len(found) == len(errors) and all(e.startswith(w) for e, w in zip(found, errors, strict=True)), found

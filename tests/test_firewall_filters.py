@@ -19,9 +19,11 @@ DEFAULTS = yaml.safe_load((ROOT / "roles" / "firewall" / "defaults" / "main.yml"
 
 def values(**overrides) -> dict:
     """An LB host's values as Ansible renders the role's defaults, reached over SSH from 10.0.0.1."""
-    rendered = {**DEFAULTS, "ai_navigator_firewall_ssh_port": "22", "ai_navigator_firewall_lb_source_addresses": ["10.0.0.11"],
+    rendered = {**DEFAULTS, "ai_navigator_firewall_ssh_port": "22",
+                "ai_navigator_firewall_lb_source_addresses": ["10.0.0.11"],
                 "ai_navigator_firewall_app_ports": [], "ai_navigator_firewall_vrrp": False,
-                "is_app": False, "is_lb": True, "local_connection": False, "ssh_connection": "10.0.0.1 40000 10.0.0.11 22",
+                "is_app": False, "is_lb": True, "local_connection": False,
+                "ssh_connection": "10.0.0.1 40000 10.0.0.11 22",
                 "ai_navigator_nginx_listen_port": "80", "ai_navigator_nginx_https_port": "443", "unpublished_lbs": [],
                 "vrrp_peers": [], "vip": ""}
     return {**rendered, **overrides}
@@ -29,7 +31,8 @@ def values(**overrides) -> dict:
 
 def test_role_defaults_pass():
     assert firewall_preflight_errors(values()) == []
-    assert firewall_preflight_errors(values(is_app=True, is_lb=False, ai_navigator_firewall_app_ports=[8000, 8001])) == []
+    assert firewall_preflight_errors(values(is_app=True, is_lb=False,
+                                            ai_navigator_firewall_app_ports=[8000, 8001])) == []
 
 
 @pytest.mark.parametrize("value", ["10.0.0.1", "10.0.0.0/8", "0.0.0.0/0", "::/0", "2001:db8::1", "2001:db8::/32",
@@ -50,7 +53,8 @@ def test_addresses_and_networks_pass(value):
     ("10.1.2.3/8", "host bits set: the network is 10.0.0.0/8, a single address is 10.1.2.3/32"),
     ("2001:db8::1/32", "host bits set: the network is 2001:db8::/32"),
 ])
-@pytest.mark.parametrize("variable", ["ai_navigator_firewall_lb_client_sources", "ai_navigator_firewall_monitoring_sources",
+@pytest.mark.parametrize("variable", ["ai_navigator_firewall_lb_client_sources",
+                                      "ai_navigator_firewall_monitoring_sources",
                                       "ai_navigator_firewall_lb_source_addresses"])
 def test_bad_addresses_are_named_with_the_value_and_reason(variable, value, reason):
     errors = firewall_preflight_errors(values(**{variable: ["10.0.0.1", value]}))
@@ -66,7 +70,8 @@ def test_a_string_where_a_list_belongs_is_one_error():
 
 BAD = {
     "SSH allow-list without the controller": ({"ai_navigator_firewall_ssh_sources": ["192.0.2.0/24"]},
-                                              ["ai_navigator_firewall_ssh_sources", "192.0.2.0/24", "10.0.0.1", "lock it out"]),
+                                              ["ai_navigator_firewall_ssh_sources", "192.0.2.0/24", "10.0.0.1",
+                                               "lock it out"]),
     "SSH allow-list without the controller set by hand": (
         {"ai_navigator_firewall_ssh_sources": ["10.0.0.0/24"], "ai_navigator_firewall_controller_address": "192.0.2.9"},
         ["ai_navigator_firewall_ssh_sources", "does not contain 192.0.2.9"]),
@@ -76,13 +81,16 @@ BAD = {
     "SSH port not the connection's": ({"ai_navigator_firewall_ssh_port": 2222},
                                       ["ai_navigator_firewall_ssh_port is 2222", "arrived on port 22"]),
     "SSH port out of range": ({"ai_navigator_firewall_ssh_port": 70000}, ["ai_navigator_firewall_ssh_port", "1-65535"]),
-    "LB port out of range": ({"ai_navigator_firewall_lb_ports": [80, 443, 0]}, ["ai_navigator_firewall_lb_ports", "1-65535"]),
+    "LB port out of range": ({"ai_navigator_firewall_lb_ports": [80, 443, 0]},
+                             ["ai_navigator_firewall_lb_ports", "1-65535"]),
     "monitoring port not a number": ({"ai_navigator_firewall_monitoring_ports": ["node"]},
                                      ["ai_navigator_firewall_monitoring_ports", "'node'"]),
     "nginx port not among the LB ports": ({"ai_navigator_firewall_lb_ports": [443]},
-                                          ["ai_navigator_firewall_lb_ports [443] does not contain ai_navigator_nginx_listen_port 80"]),
+                                          ["ai_navigator_firewall_lb_ports [443] does not contain "
+                                           "ai_navigator_nginx_listen_port 80"]),
     "HTTPS port not among the LB ports": ({"ai_navigator_firewall_lb_ports": [80]},
-                                          ["ai_navigator_firewall_lb_ports [80] does not contain ai_navigator_nginx_https_port 443"]),
+                                          ["ai_navigator_firewall_lb_ports [80] does not contain "
+                                           "ai_navigator_nginx_https_port 443"]),
     "custom HTTPS port not among the LB ports": ({"ai_navigator_nginx_https_port": "8443"},
                                                  ["does not contain ai_navigator_nginx_https_port 8443"]),
     "VRRP on without peers": ({"ai_navigator_firewall_vrrp": True, "vip": "10.0.0.200"},
@@ -99,7 +107,8 @@ def test_bad_value_is_refused_alone(overrides, words):
 
 APP_BAD = {
     "no instance ports": ({"ai_navigator_firewall_app_ports": []}, "ai_navigator_firewall_app_ports is empty"),
-    "an LB did not publish": ({"unpublished_lbs": ["lb2"]}, "lb2 has not published ai_navigator_firewall_lb_source_addresses"),
+    "an LB did not publish": ({"unpublished_lbs": ["lb2"]},
+                              "lb2 has not published ai_navigator_firewall_lb_source_addresses"),
 }
 
 
@@ -133,8 +142,8 @@ def test_good_values_pass(overrides):
 def test_only_failed_checks_are_reported():
     errors = firewall_preflight_errors(values(ai_navigator_firewall_lb_ports=[8080],
                                               ai_navigator_firewall_monitoring_sources=["x"]))
-    assert [e.split(" ")[0] for e in errors] == ["ai_navigator_firewall_monitoring_sources", "ai_navigator_firewall_lb_ports",
-                                                 "ai_navigator_firewall_lb_ports"]
+    assert [e.split(" ")[0] for e in errors] == ["ai_navigator_firewall_monitoring_sources",
+                                                 "ai_navigator_firewall_lb_ports", "ai_navigator_firewall_lb_ports"]
 
 
 def test_families_split_and_overlaps_merge():

@@ -20,6 +20,7 @@ status = _load("fleet_status_filter", ROOT / "filter" / "fleet_status.py")
 instance_status = _load("instance_status_module", ROOT / "modules" / "instance_status.py")
 lb_status = _load("lb_status_module", ROOT / "modules" / "lb_status.py")
 
+# `systemctl show` output verbatim: its ExecStart line is longer than the line limit.
 SHOW = """Id=ai-navigator@8000.service
 ActiveState=active
 SubState=running
@@ -41,7 +42,7 @@ MainPID=0
 ActiveEnterTimestampMonotonic=0
 ExecStart={ path=/x ; argv[]=/x serve --host 0.0.0.0 --port 8001 ; ignore_errors=no }
 EnvironmentFiles={env} (ignore_errors=no)
-"""
+"""  # noqa: E501
 
 
 def test_instances_are_the_enabled_and_loaded_units_by_port():
@@ -58,7 +59,7 @@ def test_an_active_instance_is_probed_where_it_listens(tmp_path):
     running, stopped = instance_status.parse_show(SHOW.replace("{env}", str(env)))
     asked = []
 
-    def get(url, timeout):
+    def get(url, timeout):  # noqa: ARG001 - instance() calls get(url, timeout)
         asked.append(url)
         return (200, b'{"release": "1.0.0-abc"}') if url.endswith("/version") else (200, b"")
 
@@ -162,7 +163,8 @@ def _lb(**over):
 
 def healthy():
     return {"vip": "10.0.0.200",
-            "app": {"app1": {"instances": [_instance(8000), _instance(8001)]}, "app2": {"instances": [_instance(8000)]}},
+            "app": {"app1": {"instances": [_instance(8000), _instance(8001)]},
+                    "app2": {"instances": [_instance(8000)]}},
             "lb": {"lb1": _lb(vip_held=True), "lb2": _lb()}}
 
 
@@ -194,7 +196,8 @@ def test_a_healthy_fleet_has_no_problems_and_says_so():
     (lambda r: r["app"].__setitem__("app2", {"instances": []}), "app2: no ai-navigator instance is enabled or loaded"),
     (lambda r: r["app"].__setitem__("app2", {"unreachable": True, "msg": "Failed to connect to the host via ssh: "
                                               "ssh: connect to host 10.0.0.99 port 22: No route to host\nmore"}),
-     "app2: unreachable: Failed to connect to the host via ssh: ssh: connect to host 10.0.0.99 port 22: No route to host"),
+     "app2: unreachable: Failed to connect to the host via ssh: "
+     "ssh: connect to host 10.0.0.99 port 22: No route to host"),
     (lambda r: r["app"].__setitem__("app2", {"failed": True, "msg": "The task exceeded the timeout 30 seconds."}),
      "app2: status not read: The task exceeded the timeout 30 seconds."),
     (lambda r: r["app"].__setitem__("app2", {}), "app2: not collected: the host ran no status task"),

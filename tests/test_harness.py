@@ -25,12 +25,15 @@ def test_recap_counts_every_processed_host():
 
 def test_failures_skip_ignored_errors_and_count_unreachable_hosts():
     events = [
-        {"event": "runner_on_failed", "event_data": {"host": "app1", "ignore_errors": True, "res": {"msg": "tolerated"}}},
-        {"event": "runner_on_failed", "event_data": {"host": "lb1", "res": {"msg": "lb1: ai_navigator_nginx_x 'y' bad"}}},
+        {"event": "runner_on_failed",
+         "event_data": {"host": "app1", "ignore_errors": True, "res": {"msg": "tolerated"}}},
+        {"event": "runner_on_failed",
+         "event_data": {"host": "lb1", "res": {"msg": "lb1: ai_navigator_nginx_x 'y' bad"}}},
         {"event": "runner_on_unreachable", "event_data": {"host": "app2", "res": {"msg": "ssh: no route"}}},
         {"event": "runner_on_ok", "event_data": {"host": "app1", "res": {"msg": "fine"}}},
         {"event": "runner_on_failed", "event_data": {"host": "app3", "res": {
-            "msg": "One or more items failed", "results": [{"msg": "ok"}, {"failed": True, "msg": "port 80 refused"}]}}},
+            "msg": "One or more items failed",
+            "results": [{"msg": "ok"}, {"failed": True, "msg": "port 80 refused"}]}}},
     ]
     assert harness.failures(events) == {"lb1": "lb1: ai_navigator_nginx_x 'y' bad", "app2": "ssh: no route",
                                         "app3": "port 80 refused"}
@@ -57,24 +60,26 @@ def test_a_real_run_is_read_from_its_events(tmp_path, monkeypatch):
     whose message is what run.failures reports, and a play that never starts."""
     monkeypatch.setattr(harness, "OUT_DIR", tmp_path)
     book = tmp_path / "book.yml"
-    book.write_text("""
+    book.write_text(f"""
 - name: First play
   hosts: local
   gather_facts: false
   tasks:
     - name: Change something
-      ansible.builtin.copy: {content: "x", dest: "%s/out.txt", mode: "0600"}
+      ansible.builtin.copy: {{content: "x", dest: "{tmp_path}/out.txt", mode: "0600"}}
     - name: Refuse
-      ansible.builtin.fail: {msg: "local: ai_navigator_example 'bad' is refused"}
+      ansible.builtin.fail: {{msg: "local: ai_navigator_example 'bad' is refused"}}
 - name: Second play
   hosts: local
   gather_facts: false
   tasks:
     - name: Never
-      ansible.builtin.debug: {msg: never}
-""" % tmp_path)
+      ansible.builtin.debug: {{msg: never}}
+""")
     inventory = tmp_path / "hosts.yml"
-    inventory.write_text("all:\n  hosts:\n    local: {ansible_connection: local, ansible_python_interpreter: '{{ ansible_playbook_python }}'}\n")
+    inventory.write_text("all:\n  hosts:\n"
+                         "    local: {ansible_connection: local, "
+                         "ansible_python_interpreter: '{{ ansible_playbook_python }}'}\n")
     run = harness.playbook(str(book), "-e", "unused=1", inventory=str(inventory))
     assert run.rc == 2 and run.status == "failed"
     assert run.recap["local"]["changed"] == 1 and run.recap["local"]["failures"] == 1

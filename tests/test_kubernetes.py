@@ -6,14 +6,13 @@ the rendered Deployment is in test_kubernetes_smoke.py."""
 
 from __future__ import annotations
 
+import copy
 import pathlib
 import re
 import shutil
 import subprocess
 import sys
 import time
-
-import copy
 
 import pytest
 import yaml
@@ -113,7 +112,7 @@ def settings_problems(env: dict[str, str]) -> list[str]:
     """What is wrong with these AI_NAVIGATOR_* variables for the service: unknown names (Settings
     ignores extra variables, so a typo would silently do nothing) and values Settings rejects."""
     problems = [f"{key}: not an AI_NAVIGATOR_* setting" for key in env if not key.startswith(SETTINGS_PREFIX)]
-    fields = {name for name in Settings.model_fields}
+    fields = set(Settings.model_fields)
     problems += [f"{key}: Settings has no field {key[len(SETTINGS_PREFIX):].lower()!r}"
                  for key in env if key.startswith(SETTINGS_PREFIX) and key[len(SETTINGS_PREFIX):].lower() not in fields]
     if not problems:
@@ -257,7 +256,8 @@ def kubernetes_problems(objs: list[dict]) -> list[str]:
         env.update(configmaps.get(source["configMapRef"]["name"], {}))
     problems += [f"ConfigMap {p}" for p in settings_problems(env)]
     names = {k.removeprefix(ENV_PREFIX).lower() for k in env}
-    problems += [f"ConfigMap: no {ENV_PREFIX}{n.upper()}, which the app role sets" for n in sorted(FACTS.role_setting_names - names)]
+    problems += [f"ConfigMap: no {ENV_PREFIX}{n.upper()}, which the app role sets"
+                 for n in sorted(FACTS.role_setting_names - names)]
     seconds = {}
     for name, expected in (("drain_seconds", FACTS.drain_seconds), ("grace_seconds", FACTS.grace_seconds)):
         seconds[name] = float(env.get(f"{ENV_PREFIX}{name.upper()}", Settings.model_fields[name].default))

@@ -24,7 +24,6 @@ import urllib.request
 
 import pytest
 import yaml
-
 from test_kubernetes import ROOT, container, objects, one, quantity, settings_from
 
 pytestmark = pytest.mark.skipif(os.environ.get("AI_NAVIGATOR_CONTAINERS") != "1",
@@ -64,8 +63,10 @@ HELPERS = ("conmon", "slirp4netns", "rootlessport", "rootlessport-child", "catat
 
 def host_state() -> set[str]:
     state = {f"netns {n.name}" for n in pathlib.Path("/run/netns").glob("netns-*")}
-    state |= {f"link {n.name}" for n in pathlib.Path("/sys/class/net").glob("*") if n.name.startswith(("cni", "podman"))}
-    state |= {f"path {p}" for p in (pathlib.Path("/var/lib/cni"), pathlib.Path("/etc/cni/net.d/cni.lock")) if p.exists()}
+    state |= {f"link {n.name}" for n in pathlib.Path("/sys/class/net").glob("*")
+              if n.name.startswith(("cni", "podman"))}
+    state |= {f"path {p}" for p in (pathlib.Path("/var/lib/cni"), pathlib.Path("/etc/cni/net.d/cni.lock"))
+              if p.exists()}
     for table in ("filter", "nat"):
         rules = subprocess.run(["iptables", "-t", table, "-S"], capture_output=True, text=True).stdout
         state |= {f"iptables {table} {r}" for r in rules.splitlines() if "cni" in r.lower() or "podman" in r.lower()}
@@ -140,7 +141,8 @@ def kube_manifest(port: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def pod(podman, image):
+# image is requested for its side effect: the service's image is built before kube play.
+def pod(podman, image):  # noqa: ARG001
     port = free_port()
     manifest = podman.base / "kube.yaml"
     manifest.write_text(kube_manifest(port))

@@ -12,9 +12,19 @@ import re
 
 import pytest
 import yaml
+from deploy_facts import (
+    COMPOSE_FILE,
+    COMPOSE_NGINX_CONF,
+    DOCKERFILE,
+    ENV_PREFIX,
+    HEALTH_PATH,
+    READY_PATH,
+    cpus,
+    duration_seconds,
+    load,
+    memory_bytes,
+)
 from fastapi.testclient import TestClient
-from deploy_facts import (COMPOSE_FILE, COMPOSE_NGINX_CONF, DOCKERFILE, ENV_PREFIX, HEALTH_PATH, READY_PATH,
-                          cpus, duration_seconds, load, memory_bytes)
 
 from ai_navigator.app import create_app
 from ai_navigator.settings import Settings
@@ -39,7 +49,7 @@ def probe_problems(argv: list[str], where: str) -> list[str]:
     problems = []
     if argv[:2] != ["ai-navigator", "healthcheck"]:
         problems.append(f"{where}: the check is not `ai-navigator healthcheck`: {argv}")
-    options = dict(zip(argv[2::2], argv[3::2]))
+    options = dict(zip(argv[2::2], argv[3::2], strict=False))
     if options.get("--port") != str(FACTS.port):
         problems.append(f"{where}: healthcheck --port {options.get('--port')}, the service listens on {FACTS.port}")
     if options.get("--path") != READY_PATH:

@@ -8,15 +8,17 @@ import pathlib
 
 import pytest
 import yaml
-from ai_navigator.settings import Settings
 from ansible_collections.ai_navigator.fleet.plugins.filter import preflight
 from pydantic import ValidationError
+
+from ai_navigator.settings import Settings
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SETTINGS_FILE = str(ROOT / "app" / "src" / "ai_navigator" / "settings.py")
 
 
-DEBIAN_12 = {"os_family": "Debian", "distribution": "Debian", "distribution_version": "12.11", "distribution_major_version": "12"}
+DEBIAN_12 = {"os_family": "Debian", "distribution": "Debian", "distribution_version": "12.11",
+             "distribution_major_version": "12"}
 
 
 def defaults(role: str) -> dict:
@@ -25,7 +27,8 @@ def defaults(role: str) -> dict:
 
 def app_values(**overrides) -> dict:
     # Templated defaults as Ansible would render them for a host at 10.0.0.21.
-    values = {**defaults("app"), "ai_navigator_app_upstream_address": "10.0.0.21", "ai_navigator_app_listen_address": "10.0.0.21",
+    values = {**defaults("app"), "ai_navigator_app_upstream_address": "10.0.0.21",
+              "ai_navigator_app_listen_address": "10.0.0.21",
               "ai_navigator_app_source_dir": str(ROOT / "app"), "ai_navigator_app_wheelhouse_cache": "/tmp/w",
               "required": [], "ssh_port": 22, "connecting_users": ["deploy"], "account": None}
     return {**values, **overrides}
@@ -61,10 +64,12 @@ def test_role_defaults_pass():
 # variable -> bad value -> words the one message must hold. One row per class of the review.
 APP_BAD = {
     # values templated raw into the unit (ExecStart, User=) or the environment file
-    "listen address with a unit line": ("ai_navigator_app_listen_address", "0.0.0.0\nExecStartPre=/bin/sh", ["IPv4 or IPv6"]),
+    "listen address with a unit line": ("ai_navigator_app_listen_address", "0.0.0.0\nExecStartPre=/bin/sh",
+                                        ["IPv4 or IPv6"]),
     "listen address malformed": ("ai_navigator_app_listen_address", "10.0.0.256", ["address literal"]),
     "listen address a name": ("ai_navigator_app_listen_address", "localhost", ["address literal"]),
-    "upstream address with nginx syntax": ("ai_navigator_app_upstream_address", "10.0.0.1; server 6.6.6.6", ["DNS host name"]),
+    "upstream address with nginx syntax": ("ai_navigator_app_upstream_address", "10.0.0.1; server 6.6.6.6",
+                                           ["DNS host name"]),
     "upstream address malformed IPv4": ("ai_navigator_app_upstream_address", "10.0.0.300", ["DNS host name"]),
     "upstream IPv6 with port": ("ai_navigator_app_upstream_address", "[fe80::1]:80", ["DNS host name"]),
     "user with a unit line": ("ai_navigator_app_user", "svc\nUser=root", ["user/group name"]),
@@ -131,14 +136,17 @@ def test_app_good_value_passes(variable, value):
 
 def test_app_ports_must_not_take_the_ssh_port():
     errors = app_errors(ai_navigator_app_base_port=2020, ssh_port=2022)
-    assert len(errors) == 1 and "ai_navigator_app_base_port 2020" in errors[0] and "port 2022, which SSH uses" in errors[0]
+    assert len(errors) == 1 and "ai_navigator_app_base_port 2020" in errors[0] \
+        and "port 2022, which SSH uses" in errors[0]
 
 
 ACCOUNT_BAD = {
     "root": ({"ai_navigator_app_user": "root"}, "must not be root"),
     "the connecting user": ({"ai_navigator_app_user": "deploy"}, "Ansible connects as"),
-    "a login account": ({"account": ["x", "1000", "1000", "", "/home/alice", "/bin/bash"]}, "uid 1000, shell /bin/bash"),
-    "a system account with a shell": ({"account": ["x", "100", "100", "", "/", "/bin/sh"]}, "not a dedicated system account"),
+    "a login account": ({"account": ["x", "1000", "1000", "", "/home/alice", "/bin/bash"]},
+                        "uid 1000, shell /bin/bash"),
+    "a system account with a shell": ({"account": ["x", "100", "100", "", "/", "/bin/sh"]},
+                                      "not a dedicated system account"),
     "nobody": ({"account": ["x", "65534", "65534", "", "/", "/usr/sbin/nologin"]}, "uid 65534"),
 }
 
@@ -230,7 +238,8 @@ NGINX_BAD = {
     "keepalive zero": ("ai_navigator_nginx_upstream_keepalive", 0, ["1-"]),
     "port out of range": ("ai_navigator_nginx_listen_port", 70000, ["1-65535"]),
     "port of SSH": ("ai_navigator_nginx_listen_port", 22, ["SSH"]),
-    "directive opens a block": ("ai_navigator_nginx_extra_directives", ["location /x { return 200; }"], ["one directive"]),
+    "directive opens a block": ("ai_navigator_nginx_extra_directives", ["location /x { return 200; }"],
+                                ["one directive"]),
     "two directives": ("ai_navigator_nginx_extra_directives", ["gzip on; return 503;"], ["one directive"]),
     "directive without ;": ("ai_navigator_nginx_extra_directives", ["gzip on"], ["one directive"]),
     "drained server not upstream": ("ai_navigator_nginx_drained_servers", ["10.9.9.9:8000"], ["not in the upstream"]),
@@ -310,7 +319,8 @@ def test_endpoints_bracket_ipv6_for_nginx(address, expected):
      "CentOS 9 (RedHat family) is not supported: the roles support Debian 12 and 13"),
     ({"distribution": "Ubuntu", "distribution_version": "24.04", "distribution_major_version": "24"},
      "Ubuntu 24.04 (Debian family) is not supported"),
-    ({"distribution_version": "11.11", "distribution_major_version": "11"}, "Debian 11.11 (Debian family) is not supported"),
+    ({"distribution_version": "11.11", "distribution_major_version": "11"},
+     "Debian 11.11 (Debian family) is not supported"),
     ({"distribution_version": "14", "distribution_major_version": "14"}, "Debian 14 (Debian family) is not supported"),
 ])
 def test_python_bad_values(overrides, words):
@@ -319,9 +329,12 @@ def test_python_bad_values(overrides, words):
 
 
 @pytest.mark.parametrize("overrides, words", [
-    ({"ai_navigator_keepalived_start_limit_interval_sec": 5}, "ai_navigator_keepalived_start_limit_interval_sec (5) must be longer"),
-    ({"ai_navigator_keepalived_restart_sec": 0}, "ai_navigator_keepalived_restart_sec must be a number of seconds above 0"),
-    ({"ai_navigator_keepalived_start_limit_burst": 1}, "ai_navigator_keepalived_start_limit_burst must be an integer within 2-"),
+    ({"ai_navigator_keepalived_start_limit_interval_sec": 5},
+     "ai_navigator_keepalived_start_limit_interval_sec (5) must be longer"),
+    ({"ai_navigator_keepalived_restart_sec": 0},
+     "ai_navigator_keepalived_restart_sec must be a number of seconds above 0"),
+    ({"ai_navigator_keepalived_start_limit_burst": 1},
+     "ai_navigator_keepalived_start_limit_burst must be an integer within 2-"),
 ])
 def test_keepalived_restart_policy_must_end_a_crash_loop(overrides, words):
     errors = preflight.keepalived_preflight_errors(keepalived_values(**overrides))
@@ -329,9 +342,11 @@ def test_keepalived_restart_policy_must_end_a_crash_loop(overrides, words):
 
 
 def peer_values(**overrides) -> dict:
-    return {"inventory_hostname": "lb1", "ai_navigator_keepalived_vip": "10.0.0.200", "ai_navigator_keepalived_group": "ai_navigator_lb",
+    return {"inventory_hostname": "lb1", "ai_navigator_keepalived_vip": "10.0.0.200",
+            "ai_navigator_keepalived_group": "ai_navigator_lb",
             "ai_navigator_keepalived_virtual_router_id": "51",
-            "peers": [{"host": "lb2", "vip": "10.0.0.200", "virtual_router_id": 51, "address": "10.0.0.12"}], **overrides}
+            "peers": [{"host": "lb2", "vip": "10.0.0.200", "virtual_router_id": 51, "address": "10.0.0.12"}],
+            **overrides}
 
 
 def test_keepalived_peers_share_the_vip_and_router_id():
@@ -339,7 +354,8 @@ def test_keepalived_peers_share_the_vip_and_router_id():
 
 
 @pytest.mark.parametrize("overrides, words", [
-    ({"peers": []}, "ai_navigator_keepalived_vip 10.0.0.200 is set on 1 host(s) of 'ai_navigator_lb' (lb1): a floating VIP "
+    ({"peers": []}, "ai_navigator_keepalived_vip 10.0.0.200 is set on 1 host(s) of 'ai_navigator_lb' (lb1): "
+                    "a floating VIP "
                     "needs at least two"),
     ({"ai_navigator_keepalived_virtual_router_id": 52}, "(52 here; peers have 51)"),
 ])

@@ -75,13 +75,15 @@ def test_ansible_doc_shows_every_entry_point_of_the_role(role, ansible_doc):
     specs = yaml.safe_load((REPO / "roles" / role / "meta" / "argument_specs.yml").read_text())["argument_specs"]
     assert set(shown) == set(specs)
     missing = entry_points_used()[role] - set(shown)
-    assert not missing, f"{role}: entry points used with tasks_from but not in meta/argument_specs.yml: {sorted(missing)}"
+    assert not missing, \
+        f"{role}: entry points used with tasks_from but not in meta/argument_specs.yml: {sorted(missing)}"
     text = ansible_doc[1].split(f"ROLE: *ai_navigator.fleet.{role}*")[1].split("> ROLE: ")[0]
     for name, point in shown.items():
         assert point.get("short_description"), f"{role}.{name} has no short_description"
         assert (REPO / "roles" / role / "tasks" / f"{name}.yml").exists() or name == "main", \
             f"{role}: entry point {name} has no tasks/{name}.yml"
-        assert re.search(rf"ENTRY POINT: \*?{name}\*? - ", text), f"ansible-doc does not show {role}.{name}:\n{text[:1500]}"
+        assert re.search(rf"ENTRY POINT: \*?{name}\*? - ", text), \
+            f"ansible-doc does not show {role}.{name}:\n{text[:1500]}"
 
 
 def test_requires_ansible_is_the_ansible_core_ci_tests():
@@ -94,7 +96,8 @@ def test_requires_ansible_is_the_ansible_core_ci_tests():
         f"requires_ansible {requires} claims ansible-core {lowest.major}.{lowest.minor}, CI tests only {core}"
     for role in ROLES:
         galaxy = yaml.safe_load((REPO / "roles" / role / "meta" / "main.yml").read_text())["galaxy_info"]
-        assert galaxy["min_ansible_version"] == f"{core.major}.{core.minor}", f"{role}: meta/main.yml min_ansible_version"
+        assert galaxy["min_ansible_version"] == f"{core.major}.{core.minor}", \
+            f"{role}: meta/main.yml min_ansible_version"
 
 
 def test_execution_environment_becomes_a_build_context(tmp_path):
@@ -106,12 +109,14 @@ def test_execution_environment_becomes_a_build_context(tmp_path):
     # execution-environment.yml takes the tarball from .ee/ (make ee-context): a copy of the
     # definition next to the tarball built here keeps the checkout untouched.
     definition = yaml.safe_load((REPO / "execution-environment.yml").read_text())
-    definition["additional_build_files"][0]["src"] = "tarball/ai_navigator-fleet-*.tar.gz"  # ansible-builder globs only relative paths
+    # ansible-builder globs only relative paths
+    definition["additional_build_files"][0]["src"] = "tarball/ai_navigator-fleet-*.tar.gz"
     for kind in ("python", "system", "galaxy"):
         definition["dependencies"][kind] = str(REPO / definition["dependencies"][kind])
     (tmp_path / "execution-environment.yml").write_text(yaml.safe_dump(definition))
     result = subprocess.run([BIN / "ansible-builder", "create", "-f", tmp_path / "execution-environment.yml",
-                             "-c", output, "--output-filename", "Containerfile"], capture_output=True, text=True, env=ENV)
+                             "-c", output, "--output-filename", "Containerfile"],
+                            capture_output=True, text=True, env=ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     containerfile = (output / "Containerfile").read_text()
     assert f"ansible-core=={pinned('ansible-core')}" in containerfile, "the EE runs the ansible-core CI tests"
@@ -121,7 +126,8 @@ def test_execution_environment_becomes_a_build_context(tmp_path):
     tarball = output / "_build" / "collections" / f"ai_navigator-fleet-{version}.tar.gz"
     assert tarball.is_file(), sorted(p.name for p in (output / "_build").rglob("*"))
     wanted = yaml.safe_load((output / "_build" / "requirements.yml").read_text())["collections"]
-    assert wanted == [{"name": f"collections/{tarball.name}", "type": "file"}], "requirements.yml names the built tarball"
+    assert wanted == [{"name": f"collections/{tarball.name}", "type": "file"}], \
+        "requirements.yml names the built tarball"
     for line in (output / "_build" / "requirements.txt").read_text().splitlines():
         if line and not line.startswith("#"):
             name, version = line.split("==")

@@ -32,7 +32,8 @@ def test_the_check_sees_a_foreign_private_name(tmp_path):
     fake = tmp_path / "rolling" / "tasks"
     fake.mkdir(parents=True)
     (tmp_path / "rolling" / "meta").mkdir()
-    (fake / "x.yml").write_text("a: '{{ _ai_navigator_app_ports }} {{ ai_navigator_app_instances }} {{ __ai_navigator_rolling_x }}'\n")
+    (fake / "x.yml").write_text("a: '{{ _ai_navigator_app_ports }} {{ ai_navigator_app_instances }} "
+                                "{{ __ai_navigator_rolling_x }}'\n")
     assert foreign_private_names("rolling", tmp_path) == ["rolling/tasks/x.yml: _ai_navigator_app_ports"]
 
 
@@ -46,7 +47,8 @@ def test_task_files_used_across_roles_are_declared_entry_points(role):
                 continue
             other = include["name"].split(".")[-1]
             specs = yaml.safe_load((ROLES / other / "meta" / "argument_specs.yml").read_text())["argument_specs"]
-            assert include["tasks_from"] in specs, f"{path.relative_to(ROLES)}: {other} has no entry point {include['tasks_from']}"
+            assert include["tasks_from"] in specs, \
+                f"{path.relative_to(ROLES)}: {other} has no entry point {include['tasks_from']}"
 
 
 def _tasks(data):

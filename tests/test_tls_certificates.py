@@ -114,7 +114,8 @@ def self_signed(days_from: int, days_to: int, names: list[str]) -> str:
 
 
 def test_inspect_refuses_an_expired_certificate():
-    report = run("inspect", "--name", "lb.example.net", "--min-days", "0", stdin=self_signed(-30, -1, ["lb.example.net"]))
+    report = run("inspect", "--name", "lb.example.net", "--min-days", "0",
+                 stdin=self_signed(-30, -1, ["lb.example.net"]))
     assert any("expired" in p for p in report["problems"]), report
 
 

@@ -49,10 +49,10 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from http import client as http_client
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from http import client as http_client
 from typing import Any, NamedTuple
 
 import pytest
@@ -134,7 +134,8 @@ def vip_holder(group_name: str = "ai_navigator_lb") -> str | None:
     vip = lab_vars()["lab_vip"]
     holders = []
     for name in group(group_name):
-        out = subprocess.run(["ip", "-n", netns(name), "-4", "-o", "addr", "show"], capture_output=True, text=True).stdout
+        out = subprocess.run(["ip", "-n", netns(name), "-4", "-o", "addr", "show"],
+                             capture_output=True, text=True).stdout
         if f" {vip}/" in out:
             holders.append(name)
     assert len(holders) <= 1, f"the VIP {vip} is on several hosts at once: {holders}"
@@ -176,7 +177,8 @@ def sh(host: str, command: str, check: bool = True, timeout: float = 60) -> Done
     done = subprocess.run(["ssh", *_ssh_options(host), f"{user}@{address(host)}", command],
                           capture_output=True, text=True, timeout=timeout)
     if check and done.returncode != 0:
-        raise AssertionError(f"{host}: `{command}` exited {done.returncode}: {done.stderr.strip() or done.stdout[-500:]}")
+        raise AssertionError(f"{host}: `{command}` exited {done.returncode}: "
+                             f"{done.stderr.strip() or done.stdout[-500:]}")
     return Done(done.returncode, done.stdout.rstrip("\n"))
 
 
@@ -209,7 +211,7 @@ def unit_properties(host_name: str, unit: str, *names: str) -> dict[str, str]:
 def fleet_state(paths: list[str]) -> dict[str, str]:
     """Per host: checksums of `paths` and the main PIDs of nginx and every instance.
     Equal before and after a run means the run wrote nothing and restarted nothing."""
-    command = "sha256sum %s 2>&1; systemctl show -p Id -p MainPID 'ai-navigator@*' nginx.service" % " ".join(paths)
+    command = f"sha256sum {' '.join(paths)} 2>&1; systemctl show -p Id -p MainPID 'ai-navigator@*' nginx.service"
     return {name: sh(name, command, check=False).out for name in group("ai_navigator_app") + group("ai_navigator_lb")}
 
 
@@ -269,7 +271,8 @@ def status(url: str, timeout: float = 0.5) -> int | None:
 def ansible_env(**extra: str) -> dict[str, str]:
     """The one environment every Ansible command of the tests runs in: the controller's, without
     Molecule's settings (ANSIBLE_*/MOLECULE_*), with the checkout's ansible.cfg, no colour, the
-    lab named (the scenario's inventory finds the lab's files by LAB_NAME); the venv's tools first. `extra` comes on top (e.g. ANSIBLE_COLLECTIONS_PATH)."""
+    lab named (the scenario's inventory finds the lab's files by LAB_NAME); the venv's tools first.
+    `extra` comes on top (e.g. ANSIBLE_COLLECTIONS_PATH)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "MOLECULE_"))}
     env.update(ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", LAB_NAME=LAB_NAME, LAB_ROOT=str(LAB_ROOT),
                PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
@@ -429,7 +432,8 @@ def assert_refused(run: Run, expected: dict[str, list[tuple[str, str]]]) -> None
     """Each host's one preflight message names the host, then exactly the failed checks expected
     for it — (variable, words) — and nothing else; hosts not listed did not fail."""
     messages = run.failures
-    assert set(messages) == set(expected), f"failed hosts {sorted(messages)}, expected {sorted(expected)}:\n{run.tail()}"
+    assert set(messages) == set(expected), \
+        f"failed hosts {sorted(messages)}, expected {sorted(expected)}:\n{run.tail()}"
     for name, checks in expected.items():
         message = messages[name]
         assert message.startswith(f"{name}: "), f"{name}: the message does not start with the host: {message}"
@@ -575,9 +579,11 @@ def check_restart_policy(unit: str, policy: dict, restart_sec: float, burst: int
     problems = []
     if policy["restart"] not in ("always", "on-failure", "on-abnormal"):
         problems.append(f"{unit}: Restart={policy['restart']} does not restart it after a crash or kill -9")
-    if (policy["restart_sec"], policy["burst"], policy["interval_sec"]) != (float(restart_sec), burst, float(interval_sec)):
+    if (policy["restart_sec"], policy["burst"], policy["interval_sec"]) != (float(restart_sec), burst,
+                                                                              float(interval_sec)):
         problems.append(f"{unit}: RestartSec/StartLimitBurst/StartLimitIntervalSec are {policy['restart_sec']}/"
-                        f"{policy['burst']}/{policy['interval_sec']}, the role sets {restart_sec}/{burst}/{interval_sec}")
+                        f"{policy['burst']}/{policy['interval_sec']}, "
+                        f"the role sets {restart_sec}/{burst}/{interval_sec}")
     if policy["burst"] < 2:
         problems.append(f"{unit}: StartLimitBurst={policy['burst']} leaves no restart after the first start")
     if not 0 < policy["restart_sec"] * policy["burst"] < policy["interval_sec"] < float("inf"):

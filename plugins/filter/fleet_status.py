@@ -110,7 +110,8 @@ def fleet_status_problems(report: dict) -> list[str]:
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     """Left-aligned columns, two spaces apart; the last column is not padded."""
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-    return ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [headers, *rows]]
+    return ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip()
+            for row in [headers, *rows]]
 
 
 def _app_rows(report: dict) -> list[list[str]]:

@@ -9,7 +9,8 @@ def _target(address: str, port: int) -> str:
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
-def prometheus_file_sd(results: list[dict], host_addresses: dict | None = None, labels: dict | None = None) -> list[dict]:
+def prometheus_file_sd(results: list[dict], host_addresses: dict | None = None,
+                       labels: dict | None = None) -> list[dict]:
     """One file_sd entry per instance: target address:port and the labels host, port, release and
     service (over the operator's `labels`), sorted by host and port.
 

@@ -20,9 +20,23 @@ from pathlib import Path
 from typing import Any
 
 from ansible_collections.ai_navigator.fleet.plugins.module_utils.checks import (
-    APT_PACKAGE, INVENTORY_NAME, NGINX_SIZE, NGINX_TIME, as_float, as_int, float_in, int_in, ip_literal,
-    is_hostname, network, network_errors, port_of, restart_limit_errors, show, url_host)
-
+    APT_PACKAGE,
+    INVENTORY_NAME,
+    NGINX_SIZE,
+    NGINX_TIME,
+    as_float,
+    as_int,
+    float_in,
+    int_in,
+    ip_literal,
+    is_hostname,
+    network,
+    network_errors,
+    port_of,
+    restart_limit_errors,
+    show,
+    url_host,
+)
 
 # Upper bound on instances per app host. Each instance is one Python process (about 60 MB
 # resident, MemoryMax 512M by default) that the role restarts one at a time on every change,
@@ -140,7 +154,8 @@ def setting_errors(name: str, value: Any, field: dict) -> list[str]:
     if not ENV_STRING.fullmatch(text) or text != text.strip():
         return [f"{name} must be printable text without quotes, backslashes or surrounding blanks (got {show(value)})"]
     if not field.get("min_length", 0) <= len(text) <= field.get("max_length", len(text)):
-        return [f"{name} must be {field.get('min_length', 0)}-{field.get('max_length')} characters long (got {show(value)})"]
+        return [f"{name} must be {field.get('min_length', 0)}-{field.get('max_length')} characters long "
+                f"(got {show(value)})"]
     return []
 
 
@@ -154,7 +169,8 @@ def python_preflight_errors(v: dict) -> list[str]:
     packages = v.get("ai_navigator_python_packages")
     if not isinstance(packages, list) or not packages or not all(
             isinstance(p, str) and APT_PACKAGE.fullmatch(p) for p in packages):
-        errors.append(f"ai_navigator_python_packages must be a non-empty list of Debian package names (got {show(packages)})")
+        errors.append("ai_navigator_python_packages must be a non-empty list of Debian package names "
+                      f"(got {show(packages)})")
     version = v.get("ai_navigator_python_min_version")
     if not isinstance(version, str) or not re.fullmatch(r"3\.[0-9]+", version):
         errors.append(f"ai_navigator_python_min_version must look like 3.X (got {show(version)})")
@@ -179,7 +195,8 @@ def app_preflight_errors(v: dict, settings_file: str) -> list[str]:
     instances = int_in(errors, "ai_navigator_app_instances", v.get("ai_navigator_app_instances"), 1, MAX_INSTANCES)
     base = as_int(v.get("ai_navigator_app_base_port"))
     if base is None:
-        errors.append(f"ai_navigator_app_base_port must be an integer (got {show(v.get('ai_navigator_app_base_port'))})")
+        errors.append("ai_navigator_app_base_port must be an integer "
+                      f"(got {show(v.get('ai_navigator_app_base_port'))})")
     elif instances is not None:
         last = base + instances - 1
         if base < FIRST_UNPRIVILEGED_PORT or last > 65535:
@@ -188,11 +205,13 @@ def app_preflight_errors(v: dict, settings_file: str) -> list[str]:
                 f"unprivileged service can bind only ports {FIRST_UNPRIVILEGED_PORT}-65535")
         ssh_port = as_int(v.get("ssh_port")) or 22
         if base <= ssh_port <= last:
-            errors.append(f"ai_navigator_app_base_port {base} with {instances} instances takes port {ssh_port}, which SSH uses")
+            errors.append(f"ai_navigator_app_base_port {base} with {instances} instances takes port {ssh_port}, "
+                          "which SSH uses")
 
     for name in ("ai_navigator_app_listen_address",):
         if v.get(name) not in (None, "") and ip_literal(v.get(name)) is None:
-            errors.append(f"{name} must be an IPv4 or IPv6 address literal, e.g. 0.0.0.0 or :: (got {show(v.get(name))})")
+            errors.append(f"{name} must be an IPv4 or IPv6 address literal, e.g. 0.0.0.0 or :: "
+                          f"(got {show(v.get(name))})")
     upstream = v.get("ai_navigator_app_upstream_address")
     if upstream not in (None, "") and ip_literal(upstream) is None and not is_hostname(upstream):
         errors.append("ai_navigator_app_upstream_address must be an IPv4 or IPv6 address or a DNS host name "
@@ -277,7 +296,8 @@ def environment_errors(v: dict, settings_file: str) -> list[str]:
     if environment in (None, ""):
         return errors
     if not isinstance(environment, dict):
-        return errors + [f"ai_navigator_app_environment must be a mapping of setting to value (got {show(environment)})"]
+        return errors + ["ai_navigator_app_environment must be a mapping of setting to value "
+                         f"(got {show(environment)})"]
     settable = sorted(set(fields) - set(ROLE_SET_SETTINGS))
     for key, value in environment.items():
         setting = str(key).lower()
@@ -351,7 +371,8 @@ def nginx_preflight_errors(v: dict) -> list[str]:
     int_in(errors, "ai_navigator_nginx_worker_connections", v.get("ai_navigator_nginx_worker_connections"), 1)
     int_in(errors, "ai_navigator_nginx_upstream_max_fails", v.get("ai_navigator_nginx_upstream_max_fails"), 0)
     int_in(errors, "ai_navigator_nginx_upstream_keepalive", v.get("ai_navigator_nginx_upstream_keepalive"), 1)
-    int_in(errors, "ai_navigator_nginx_proxy_next_upstream_tries", v.get("ai_navigator_nginx_proxy_next_upstream_tries"), 0)
+    int_in(errors, "ai_navigator_nginx_proxy_next_upstream_tries",
+           v.get("ai_navigator_nginx_proxy_next_upstream_tries"), 0)
     for directive in v.get("ai_navigator_nginx_extra_directives") or []:
         if not isinstance(directive, str) or not NGINX_DIRECTIVE.fullmatch(directive.strip()):
             errors.append("ai_navigator_nginx_extra_directives items must each be one directive ending in ';', without "
@@ -363,14 +384,16 @@ def nginx_preflight_errors(v: dict) -> list[str]:
         errors.append(f"ai_navigator_nginx_upstream_group {show(group)} has no hosts; the upstream would be empty")
     for unpublished in v.get("unpublished") or []:
         errors.append(f"ai_navigator_nginx_upstream_group {show(group)}: {unpublished} has no "
-                      "ai_navigator_app_upstream_endpoints; run ai_navigator.fleet.app (tasks_from preflight) on it first")
+                      "ai_navigator_app_upstream_endpoints; run ai_navigator.fleet.app (tasks_from preflight) "
+                      "on it first")
     shared = sorted({s for s in servers if servers.count(s) > 1})
     if shared:
         errors.append(f"ai_navigator_app_upstream_address and ai_navigator_app_base_port of hosts in {show(group)} "
                       f"share an address:port: {', '.join(shared)}")
     stray = [s for s in v.get("ai_navigator_nginx_drained_servers") or [] if s not in servers]
     if stray:
-        errors.append(f"ai_navigator_nginx_drained_servers names servers that are not in the upstream: {', '.join(map(str, stray))}")
+        errors.append("ai_navigator_nginx_drained_servers names servers that are not in the upstream: "
+                      f"{', '.join(map(str, stray))}")
 
     errors += nginx_edge_errors(v, server_name_ok)
     errors += restart_limit_errors("ai_navigator_nginx", v)
@@ -442,25 +465,29 @@ def keepalived_preflight_errors(v: dict) -> list[str]:
     elif not KEEPALIVED_PASSWORD.fullmatch(password):
         errors.append("ai_navigator_keepalived_password must be 1-8 characters (VRRP PASS authentication carries 8) "
                       "of letters, digits and ._~@%+=:,/^*()[]- (value not shown)")
-    int_in(errors, "ai_navigator_keepalived_virtual_router_id", v.get("ai_navigator_keepalived_virtual_router_id"), 1, 255)
+    int_in(errors, "ai_navigator_keepalived_virtual_router_id", v.get("ai_navigator_keepalived_virtual_router_id"),
+           1, 255)
     if host not in (v.get("group_hosts") or []):
-        errors.append(f"ai_navigator_keepalived_group {show(v.get('ai_navigator_keepalived_group'))} does not hold this host; "
-                      "its hosts share the VIP")
+        errors.append(f"ai_navigator_keepalived_group {show(v.get('ai_navigator_keepalived_group'))} "
+                      "does not hold this host; its hosts share the VIP")
     priority = as_int(v.get("priority"))
     if priority is None or not 1 <= priority <= 254:
-        errors.append(f"ai_navigator_keepalived_priority must be 1-254, or 0 for by position (gives {show(v.get('priority'))})")
+        errors.append("ai_navigator_keepalived_priority must be 1-254, or 0 for by position "
+                      f"(gives {show(v.get('priority'))})")
     int_in(errors, "ai_navigator_keepalived_advert_int", v.get("ai_navigator_keepalived_advert_int"), 1, 255)
     for name in ("ai_navigator_keepalived_check_interval", "ai_navigator_keepalived_check_fall",
                  "ai_navigator_keepalived_check_rise"):
         int_in(errors, name, v.get(name), 1)
     int_in(errors, "ai_navigator_keepalived_check_port", v.get("ai_navigator_keepalived_check_port"), 1, 65535)
-    weight = int_in(errors, "ai_navigator_keepalived_check_weight", v.get("ai_navigator_keepalived_check_weight"), -254, 0)
+    weight = int_in(errors, "ai_navigator_keepalived_check_weight", v.get("ai_navigator_keepalived_check_weight"),
+                    -254, 0)
     if weight and v.get("ai_navigator_keepalived_nopreempt"):
         errors.append(f"ai_navigator_keepalived_check_weight must be 0 while ai_navigator_keepalived_nopreempt is true "
                       f"(got {weight}): with nopreempt a lowered priority never moves the VIP")
     service = v.get("ai_navigator_keepalived_tracked_service")
     if not SYSTEMD_UNIT.fullmatch(str(service)):
-        errors.append(f"ai_navigator_keepalived_tracked_service must be a systemd unit name such as nginx.service (got {show(service)})")
+        errors.append("ai_navigator_keepalived_tracked_service must be a systemd unit name such as nginx.service "
+                      f"(got {show(service)})")
     package = v.get("ai_navigator_keepalived_package")
     if not APT_PACKAGE.fullmatch(str(package)):
         errors.append(f"ai_navigator_keepalived_package must be a Debian package name (got {show(package)})")
@@ -489,14 +516,16 @@ def keepalived_peer_errors(v: dict) -> list[str]:
     """After every LB published its VRRP address: inventory_hostname, ai_navigator_keepalived_vip,
     _group and _virtual_router_id, and peers (what the other hosts of the group with this VIP
     published: host, vip, virtual_router_id, address)."""
-    host, vip, group = v.get("inventory_hostname"), v.get("ai_navigator_keepalived_vip"), v.get("ai_navigator_keepalived_group")
+    host, vip, group = (v.get("inventory_hostname"), v.get("ai_navigator_keepalived_vip"),
+                        v.get("ai_navigator_keepalived_group"))
     router_id = as_int(v.get("ai_navigator_keepalived_virtual_router_id"))
     peers = v.get("peers") or []
     others = [p for p in peers if as_int(p.get("virtual_router_id")) != router_id]
     if peers and not others:
         return []
     hosts = ", ".join([str(host)] + [str(p.get("host")) for p in peers])
-    return [f"ai_navigator_keepalived_vip {vip} is set on {len(peers) + 1} host(s) of {show(group)} ({hosts}): a floating "
+    return [f"ai_navigator_keepalived_vip {vip} is set on {len(peers) + 1} host(s) of {show(group)} ({hosts}): "
+            "a floating "
             f"VIP needs at least two, all with the same ai_navigator_keepalived_virtual_router_id ({router_id} here; "
             f"peers have {', '.join(str(p.get('virtual_router_id')) for p in peers) or 'none'})"]
 
@@ -532,13 +561,15 @@ def firewall_preflight_errors(v: dict) -> list[str]:
         ports[name] = numbers
 
     if v.get("is_app") and not v.get("ai_navigator_firewall_app_ports"):
-        errors.append(f"ai_navigator_firewall_app_ports is empty on a host of {show(v.get('ai_navigator_firewall_app_group'))}; "
+        errors.append("ai_navigator_firewall_app_ports is empty on a host of "
+                      f"{show(v.get('ai_navigator_firewall_app_group'))}; "
                       "run the app role's preflight (ai_navigator.fleet.app, tasks_from preflight) first, or set it")
     if v.get("is_lb"):
         for name in ("ai_navigator_nginx_listen_port", "ai_navigator_nginx_https_port"):
             port = as_int(v.get(name))
             if port not in ports["ai_navigator_firewall_lb_ports"]:
-                errors.append(f"ai_navigator_firewall_lb_ports {v.get('ai_navigator_firewall_lb_ports')} does not contain "
+                errors.append(f"ai_navigator_firewall_lb_ports {v.get('ai_navigator_firewall_lb_ports')} "
+                              "does not contain "
                               f"{name} {show(v.get(name)) if port is None else port}: clients could not reach nginx")
 
     # The address and port the controller's SSH connection arrived on: what the new rule set
@@ -550,9 +581,10 @@ def firewall_preflight_errors(v: dict) -> list[str]:
             errors.append("ai_navigator_firewall_controller_address is empty and the address this controller connects "
                           "from is unknown (no SSH_CONNECTION in the gathered facts, e.g. with become through sudo's "
                           "env_reset): set it, so preflight can check ai_navigator_firewall_ssh_sources keeps it in")
-        elif not refused & {"ai_navigator_firewall_ssh_sources", "ai_navigator_firewall_controller_address"} and not networks_contain(
-                v.get("ai_navigator_firewall_ssh_sources"), controller):
-            errors.append(f"ai_navigator_firewall_ssh_sources {v.get('ai_navigator_firewall_ssh_sources')} does not contain "
+        elif not refused & {"ai_navigator_firewall_ssh_sources", "ai_navigator_firewall_controller_address"} \
+                and not networks_contain(v.get("ai_navigator_firewall_ssh_sources"), controller):
+            errors.append(f"ai_navigator_firewall_ssh_sources {v.get('ai_navigator_firewall_ssh_sources')} "
+                          "does not contain "
                           f"{controller}, the address this controller connects from: the rule set would lock it out; "
                           "add that address or an admin network containing it")
     if len(connection) == 4 and ssh_port is not None and as_int(connection[3]) != ssh_port:
@@ -561,12 +593,16 @@ def firewall_preflight_errors(v: dict) -> list[str]:
 
     if v.get("is_app"):
         for lb in v.get("unpublished_lbs") or []:
-            errors.append(f"ai_navigator_firewall_lb_group {show(v.get('ai_navigator_firewall_lb_group'))}: {lb} has not "
-                          "published ai_navigator_firewall_lb_source_addresses; run ai_navigator.fleet.firewall (tasks_from "
+            errors.append(f"ai_navigator_firewall_lb_group {show(v.get('ai_navigator_firewall_lb_group'))}: "
+                          f"{lb} has not "
+                          "published ai_navigator_firewall_lb_source_addresses; "
+                          "run ai_navigator.fleet.firewall (tasks_from "
                           "preflight) on it in the same play, or the instance ports would be closed to it")
     if v.get("is_lb") and v.get("ai_navigator_firewall_vrrp") and not v.get("vrrp_peers"):
-        errors.append(f"ai_navigator_firewall_vrrp is on but no other host of {show(v.get('ai_navigator_firewall_lb_group'))} "
-                      f"published a VRRP address for VIP {show(v.get('vip') or '')} (run the keepalived preflight on every "
+        errors.append("ai_navigator_firewall_vrrp is on but no other host of "
+                      f"{show(v.get('ai_navigator_firewall_lb_group'))} "
+                      f"published a VRRP address for VIP {show(v.get('vip') or '')} "
+                      "(run the keepalived preflight on every "
                       "LB first); VRRP would be dropped")
     return errors
 

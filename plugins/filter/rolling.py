@@ -42,7 +42,7 @@ def releases_to_prune(releases: list[dict], keep: int, protect: list[str]) -> li
     to) stay, and the protected ones are never removed."""
     keep = int(keep)
     names = [r["path"].rstrip("/").rsplit("/", 1)[-1] for r in sorted(releases, key=lambda r: r["mtime"], reverse=True)]
-    others = [n for n in names if n not in set(p for p in protect if p)]
+    others = [n for n in names if n not in {p for p in protect if p}]
     return others[max(keep - 1, 0):]
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from typing import Any, Union
+from typing import Any
 
-IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
-IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # One DNS label; names are labels joined by dots (RFC 1123), the last one not all digits.
 LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")

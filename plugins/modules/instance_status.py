@@ -58,7 +58,8 @@ instances:
       description: "Automatic restarts by systemd since boot (NRestarts)."
       type: int
     memory_bytes:
-      description: "The unit's memory (cgroup), or the main process's resident memory where the cgroup has no memory accounting; null when not running."
+      description: "The unit's memory (cgroup), or the main process's resident memory where the cgroup has no
+        memory accounting; null when not running."
       type: int
     uptime_seconds:
       description: "Seconds since the unit became active; null when not active."
@@ -81,7 +82,6 @@ import urllib.error
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
-
 
 UNIT_RE = re.compile(r"^ai-navigator@(\d+)\.service$")
 PROPERTIES = ("Id", "ActiveState", "SubState", "UnitFileState", "NRestarts", "MemoryCurrent", "MainPID",

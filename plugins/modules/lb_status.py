@@ -92,7 +92,6 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-
 UPSTREAM_BLOCK = re.compile(r"upstream\s+ai_navigator\s*\{(.*?)\}", re.DOTALL)
 SERVER = re.compile(r"^\s*server\s+(\S+?)(\s[^;]*)?;", re.MULTILINE)
 # The nginx role's log_format ai_navigator: '$remote_addr [$time_iso8601] $msec "$request" $status
@@ -107,7 +106,8 @@ def upstream_servers(conf: str) -> list[dict]:
     block = UPSTREAM_BLOCK.search(conf)
     if not block:
         return []
-    return [{"server": m.group(1), "drained": " down" in f" {m.group(2) or ''}"} for m in SERVER.finditer(block.group(1))]
+    return [{"server": m.group(1), "drained": " down" in f" {m.group(2) or ''}"}
+            for m in SERVER.finditer(block.group(1))]
 
 
 def tries(line: str) -> tuple[float, list[tuple[str, str]]] | None:
@@ -120,7 +120,8 @@ def tries(line: str) -> tuple[float, list[tuple[str, str]]] | None:
         return None
     addrs = re.split(r", | : ", match.group("addrs"))
     statuses = re.split(r", | : ", match.group("statuses"))
-    return float(match.group("msec")), list(zip(addrs, statuses))
+    # No zip(strict=) (Python 3.10+): this module runs on the managed host's Python.
+    return float(match.group("msec")), list(zip(addrs, statuses))  # noqa: B905
 
 
 def count_tries(lines: list[str], since: float | None, servers: list[dict]) -> tuple[list[dict], bool]:

@@ -24,7 +24,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # container_en
 from container_engine import DOCKER, FIGURES, IMAGE, ROOT, SCRIPTS, Engine, figure  # noqa: E402
 
 
-def pytest_collection_modifyitems(config, items):
+def pytest_collection_modifyitems(items):
     if os.environ.get("AI_NAVIGATOR_CONTAINERS") == "1":
         return
     skip = pytest.mark.skip(reason="container tests: run them with `make containers`")

@@ -48,7 +48,8 @@ class Load:
 
 
 @pytest.fixture(scope="module")
-def fleet(engine, image, tmp_path_factory):
+# image is requested for its side effect: the service's image is built before compose up.
+def fleet(engine, image, tmp_path_factory):  # noqa: ARG001
     port = free_port()
     env = {"AI_NAVIGATOR_HTTP_PUBLISH": f"127.0.0.1:{port}"}
     began = time.monotonic()
@@ -62,7 +63,8 @@ def fleet(engine, image, tmp_path_factory):
 
 def replicas(engine) -> dict[str, str]:
     """Running app containers: name → hostname (which the service puts in X-AI-Navigator-Instance)."""
-    names = engine.run("ps", "--filter", "label=com.docker.compose.service=app", "--format", "{{.Names}}").stdout.split()
+    names = engine.run("ps", "--filter", "label=com.docker.compose.service=app",
+                       "--format", "{{.Names}}").stdout.split()
     return {name: engine.inspect(name, "{{.Config.Hostname}}") for name in names}
 
 
@@ -178,7 +180,9 @@ def test_scale_3_to_5_to_2_under_load(fleet):
         assert answered == set(running.values())
 
 
-def test_a_bad_setting_makes_compose_up_wait_fail_visibly(engine, image, fleet):
+# image and fleet are requested for their side effects: the service's and nginx's images are built
+# and the good project is up beside the bad one.
+def test_a_bad_setting_makes_compose_up_wait_fail_visibly(engine, image, fleet):  # noqa: ARG001
     env = {"AI_NAVIGATOR_HTTP_PUBLISH": f"127.0.0.1:{free_port()}", "AI_NAVIGATOR_DRAIN_SECONDS": "abc"}
     project = [*COMPOSE, "-p", "ainavbad"]
     try:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import http.client
 import json
+import pathlib
 import socket
 import subprocess
 import sys
 import time
-import pathlib
 
 import pytest
 from container_engine import ROOT, figure, free_port

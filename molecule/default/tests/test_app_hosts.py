@@ -79,6 +79,7 @@ def test_slow_and_idle_clients_cannot_pin_an_instance_socket(host):
             data += chunk
         got[kind] = (time.monotonic() - t0, data)
         sock.close()
-    harness.figure(f"{host.backend.host}:8002 closed slow clients after (s): { {kind: round(held, 1) for kind, (held, _) in got.items()} }")
+    harness.figure(f"{host.backend.host}:8002 closed slow clients after (s): "
+                   f"{ {kind: round(held, 1) for kind, (held, _) in got.items()} }")
     assert got["idle"][1] == b"" and got["partial"][1].startswith(b"HTTP/1.1 408 ")
     assert all(8 < held < 15 for held, _ in got.values())

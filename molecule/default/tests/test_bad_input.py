@@ -27,7 +27,8 @@ RUNS = {
     "app values": {
         "app1": {
             # templated raw into the unit's ExecStart: would add a line to the unit
-            "ai_navigator_app_listen_address": ("0.0.0.0\nExecStartPre=/bin/touch /tmp/pwned", "IPv4 or IPv6 address literal"),
+            "ai_navigator_app_listen_address": ("0.0.0.0\nExecStartPre=/bin/touch /tmp/pwned",
+                                                "IPv4 or IPv6 address literal"),
             # a limit systemd would ignore
             "ai_navigator_app_memory_max": ("512m", "MemoryMax syntax"),
             # a port the unprivileged service cannot bind
@@ -36,7 +37,8 @@ RUNS = {
             "ai_navigator_app_user": ("sync", "not a dedicated system account"),
             "ai_navigator_app_release": ("../etc", "ai_navigator_app_release must be empty or"),
             # settings that are not the service's, out of its range, or with a line break
-            "ai_navigator_app_environment": ({"TIMEOUT": "5", "max_body_bytes": 10, "instance_name": "a\nAI_NAVIGATOR_RELEASE=x"}, [
+            "ai_navigator_app_environment": ({"TIMEOUT": "5", "max_body_bytes": 10,
+                                              "instance_name": "a\nAI_NAVIGATOR_RELEASE=x"}, [
                 ("ai_navigator_app_environment.TIMEOUT", "is not a setting of the service"),
                 ("ai_navigator_app_environment.max_body_bytes", ">= 256"),
                 ("ai_navigator_app_environment.instance_name", "line breaks")]),
@@ -52,7 +54,8 @@ RUNS = {
             "ai_navigator_app_user": ("root", "must not be root"),
             "ai_navigator_app_listen_address": (None, "ai_navigator_app_listen_address is required"),
             "ai_navigator_app_drain_seconds": (301, "<= 300"),
-            "ai_navigator_app_environment": ({"log_level": "verbose"}, [("ai_navigator_app_environment.log_level", "one of critical")]),
+            "ai_navigator_app_environment": ({"log_level": "verbose"},
+                                             [("ai_navigator_app_environment.log_level", "one of critical")]),
         },
     },
     "nginx values": {
@@ -117,7 +120,8 @@ def state_before():
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory, state_before):
+# state_before is requested for its side effect: the fleet state is taken before the runs.
+def runs(tmp_path_factory, state_before):  # noqa: ARG001
     """Every bad-inventory run at once: {name: harness.Run}."""
     directory = tmp_path_factory.mktemp("bad-input")
     scenario = harness.inventory_file()
@@ -129,7 +133,8 @@ def runs(tmp_path_factory, state_before):
     for name, (extra_vars, _) in EDGE_CASES.items():
         commands[f"edge {name}"] = (["-e", json.dumps(extra_vars)], [scenario])
     commands["instances not a number"] = (["-e", json.dumps({"ai_navigator_app_instances": "four"})], [scenario])
-    commands["nginx -t rejects"] = (["-e", json.dumps({"ai_navigator_nginx_extra_directives": ["proxy_buffering maybe;"]})], [scenario])
+    commands["nginx -t rejects"] = (
+        ["-e", json.dumps({"ai_navigator_nginx_extra_directives": ["proxy_buffering maybe;"]})], [scenario])
     for empty in ("ai_navigator_app", "ai_navigator_lb"):
         groups = {g: [] if g == empty else harness.group(g) for g in ("ai_navigator_app", "ai_navigator_lb")}
         commands[f"empty {empty}"] = ([], [harness.write_inventory(directory / f"{empty}.json", groups)])
@@ -181,7 +186,7 @@ def test_wrong_type_stops_in_preflight(runs):
 
 
 @pytest.mark.parametrize("empty", ["ai_navigator_app", "ai_navigator_lb"])
-def test_empty_group_stops_before_any_host(runs, state_before, empty):
+def test_empty_group_stops_before_any_host(runs, empty):
     run = runs[f"empty {empty}"]
     assert_stopped_in_preflight(run)
     assert f"inventory group '{empty}' is empty" in run.stdout, run.tail()

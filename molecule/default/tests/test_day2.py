@@ -89,7 +89,8 @@ def test_a_host_that_never_answers_is_reported_within_the_timeout(healthy_run, t
 
 def test_monitoring_host_lists_every_instance_as_a_prometheus_target():
     defaults = harness.role_defaults("app")
-    ports = range(defaults["ai_navigator_app_base_port"], defaults["ai_navigator_app_base_port"] + defaults["ai_navigator_app_instances"])
+    ports = range(defaults["ai_navigator_app_base_port"],
+                  defaults["ai_navigator_app_base_port"] + defaults["ai_navigator_app_instances"])
     path = harness.role_defaults("monitoring")["ai_navigator_monitoring_targets_file"]
     for monitor in harness.group("ai_navigator_monitoring"):
         targets = yaml.safe_load(harness.sh(monitor, f"cat {path}").out)
@@ -103,11 +104,13 @@ def test_monitoring_host_lists_every_instance_as_a_prometheus_target():
         # Prometheus on that host could scrape them: every target's /metrics answers there.
         for entry in targets:
             url = f"http://{entry['targets'][0]}/metrics"
-            done = harness.sh(monitor, f"python3 -c 'import urllib.request as u; print(u.urlopen(\"{url}\", timeout=3).status)'",
+            done = harness.sh(monitor, "python3 -c 'import urllib.request as u; "
+                                       f"print(u.urlopen(\"{url}\", timeout=3).status)'",
                               check=False)
             assert (done.rc, done.out.strip()) == (0, "200"), f"{monitor}: {url}: {done.out}"
         rules = harness.role_defaults("monitoring")["ai_navigator_monitoring_rules_file"]
         shipped = harness.sh(monitor, f"sha256sum < {rules}").out
-        local = subprocess.run(["sha256sum"], input=(harness.REPO / "roles/monitoring/files/ai_navigator.rules.yml").read_bytes(),
+        local = subprocess.run(["sha256sum"],
+                               input=(harness.REPO / "roles/monitoring/files/ai_navigator.rules.yml").read_bytes(),
                                capture_output=True, check=True).stdout.decode().rstrip("\n")
         assert shipped == local, f"{monitor}: {rules} is not the rules file the collection ships"

@@ -254,6 +254,7 @@ def test_slow_and_idle_clients_are_cut_off():
         thread.start()
     for thread in threads:
         thread.join(timeout + 15)
-    harness.figure(f"edge: slow and idle clients closed after: { {k: round(v[0], 1) for k, v in results.items()} }; body answer: {results['body'][1]!r}")
+    harness.figure(f"edge: slow and idle clients closed after: { {k: round(v[0], 1) for k, v in results.items()} }; "
+                   f"body answer: {results['body'][1]!r}")
     for name, (after, _) in results.items():
         assert timeout - 1 <= after <= timeout + 3, (name, results)

@@ -65,7 +65,9 @@ def test_instances_listen_on_the_upstream_address_only():
 @pytest.mark.parametrize("port", harness.role_defaults("firewall")["ai_navigator_firewall_lb_ports"])
 def test_lb_port_is_open_to_other_hosts(port):
     """From a host that is no LB: the LB's client ports accept connections (HTTP redirects, HTTPS serves)."""
-    rc, out = harness.sh(APPS[-1], f"python3 -c \"import socket; socket.create_connection(('{harness.address(LBS[0])}', {port}), 2); print('open')\"", check=False)
+    rc, out = harness.sh(APPS[-1], "python3 -c \"import socket; "
+                                   f"socket.create_connection(('{harness.address(LBS[0])}', {port}), 2); "
+                                   "print('open')\"", check=False)
     assert (rc, out.strip()) == (0, "open"), out
 
 
@@ -76,9 +78,11 @@ def test_ports_not_opened_are_dropped():
     unit = "firewall-test-listener"
     harness.sh(app, f"systemd-run --unit={unit} python3 -m http.server --bind 0.0.0.0 9999", check=False)
     try:
-        rc, _ = harness.sh(app, "for i in $(seq 50); do ss -Hltn 'sport = :9999' | grep -q . && exit 0; sleep 0.1; done; exit 1", check=False)
+        rc, _ = harness.sh(app, "for i in $(seq 50); do ss -Hltn 'sport = :9999' | grep -q . && exit 0; sleep 0.1; "
+                                "done; exit 1", check=False)
         assert rc == 0, "the test listener did not start"
-        assert harness.sh(app, "python3 -c \"import urllib.request as u; print(u.urlopen('http://127.0.0.1:9999/', timeout=2).status)\"").out.strip() == "200"
+        assert harness.sh(app, "python3 -c \"import urllib.request as u; "
+                               "print(u.urlopen('http://127.0.0.1:9999/', timeout=2).status)\"").out.strip() == "200"
         assert probe(LBS[0], harness.address(app), 9999) == "timeout"
         with pytest.raises(OSError):
             harness.http(f"http://{harness.address(app)}:9999/", timeout=2)
@@ -101,7 +105,8 @@ def test_new_ssh_connection_from_the_controller_works(host):
 
 @pytest.mark.parametrize("host", APPS + LBS)
 def test_firewall_loads_at_boot_and_drops_by_default(host):
-    rc, enabled = harness.sh(host, "systemctl is-enabled ai-navigator-firewall.service; systemctl is-active ai-navigator-firewall.service", check=False)
+    rc, enabled = harness.sh(host, "systemctl is-enabled ai-navigator-firewall.service; "
+                                   "systemctl is-active ai-navigator-firewall.service", check=False)
     assert enabled.split() == ["enabled", "active"]
     table = harness.sh(host, f"nft list table {TABLE}").out
     assert "hook input priority filter; policy drop;" in table
@@ -112,7 +117,8 @@ def test_firewall_loads_at_boot_and_drops_by_default(host):
 def test_instance_rule_accepts_exactly_the_lbs_and_monitoring():
     table = harness.sh(APPS[0], f"nft list table {TABLE}").out
     sources = {harness.address(lb) for lb in LBS} | {harness.address(LBS[0]).rsplit(".", 1)[0] + ".1"}
-    rule = next(line.strip() for line in table.splitlines() if "dport { 8000-8003 }" in line or "dport { 8000, 8001" in line)
+    rule = next(line.strip() for line in table.splitlines()
+                if "dport { 8000-8003 }" in line or "dport { 8000, 8001" in line)
     assert rule.startswith("ip saddr { ") and rule.endswith(" accept"), rule
     listed = set(rule.split("{ ", 1)[1].split(" }", 1)[0].split(", "))
     assert listed == sources, rule
@@ -123,7 +129,8 @@ def test_broken_rule_set_is_rejected_and_running_rules_stay():
     the delete and the broken redefinition are one transaction."""
     app = APPS[0]
     before = harness.sh(app, f"nft list table {TABLE}").out
-    broken = f"table {TABLE}\ndelete table {TABLE}\ntable {TABLE} {{\n  chain input {{\n    tcp dport 8000 acept\n  }}\n}}\n"
+    broken = (f"table {TABLE}\ndelete table {TABLE}\n"
+              f"table {TABLE} {{\n  chain input {{\n    tcp dport 8000 acept\n  }}\n}}\n")
     harness.sh(app, f"cat > /tmp/broken.nft <<'EOF'\n{broken}EOF", check=False)
     rc, _ = harness.sh(app, "nft -c -f /tmp/broken.nft", check=False)
     assert rc != 0
@@ -166,7 +173,9 @@ def bad_runs():
     """The fleet before, every bad case's site.yml run (in parallel: each mostly waits on SSH), after."""
     before = state()
     with concurrent.futures.ThreadPoolExecutor(len(BAD)) as pool:
-        runs = dict(zip(BAD, pool.map(lambda case: harness.playbook("playbooks/site.yml", "-e", json.dumps(BAD[case][0])), BAD)))
+        runs = dict(zip(BAD, pool.map(lambda case: harness.playbook("playbooks/site.yml", "-e",
+                                                                    json.dumps(BAD[case][0])), BAD),
+                        strict=True))
     return before, runs, state()
 
 

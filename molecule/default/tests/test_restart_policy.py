@@ -23,7 +23,7 @@ def managed_daemons(host) -> dict[str, tuple[str, str]]:
         units = host.run("systemctl list-units --plain --no-legend --all 'ai-navigator@*.service'").stdout
         instances = re.findall(r"^(ai-navigator@\d+\.service)", units, re.MULTILINE)
         assert len(instances) == harness.role_defaults("app")["ai_navigator_app_instances"], units
-        daemons.update({unit: ("app", "ai_navigator_app") for unit in instances})
+        daemons.update(dict.fromkeys(instances, ("app", "ai_navigator_app")))
     return daemons
 
 

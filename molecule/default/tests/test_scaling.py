@@ -18,7 +18,8 @@ def upstream_servers() -> set[str]:
 
 def instance_states(host: str) -> dict[int, str]:
     out = harness.sh(host, "for p in 8000 8001 8002 8003; do "
-                           "echo $p $(systemctl is-active ai-navigator@$p) $(systemctl is-enabled ai-navigator@$p); done").out
+                           "echo $p $(systemctl is-active ai-navigator@$p) $(systemctl is-enabled ai-navigator@$p); "
+                           "done").out
     return {int(line.split()[0]): " ".join(line.split()[1:]) for line in out.splitlines()}
 
 
@@ -35,11 +36,13 @@ def scaled_in():
 
 
 @pytest.mark.parametrize("host", APPS)
-def test_surplus_instances_stopped_and_disabled(scaled_in, host):
+# scaled_in is requested for its side effect: the fleet scaled in to 2 instances (and back after the module).
+def test_surplus_instances_stopped_and_disabled(scaled_in, host):  # noqa: ARG001
     states = instance_states(host)
     assert states[8000] == states[8001] == "active enabled"
     assert states[8002] == states[8003] == "inactive disabled"
 
 
-def test_nginx_upstream_follows(scaled_in):
+# scaled_in is requested for its side effect: the fleet scaled in to 2 instances (and back after the module).
+def test_nginx_upstream_follows(scaled_in):  # noqa: ARG001
     assert upstream_servers() == {f"{harness.address(h)}:{p}" for h in APPS for p in (8000, 8001)}

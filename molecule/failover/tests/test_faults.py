@@ -63,7 +63,7 @@ class VipWatcher(threading.Thread):
     def longest_silence(self, after: float) -> float:
         """Longest time between two answers (any LB) from `after` on: what a new client saw."""
         answers = [at for at, who in self.samples if who and at >= after]
-        return max((b - a for a, b in zip(answers, answers[1:])), default=float("inf"))
+        return max((b - a for a, b in zip(answers, answers[1:], strict=False)), default=float("inf"))
 
     def first_answer_from(self, lb: str, after: float) -> float | None:
         return next((at for at, who in self.samples if who == lb and at >= after), None)
@@ -168,8 +168,10 @@ def test_sigstop_instance_is_replaced_by_the_watchdog(load):
     time.sleep(2)
     report = running.stop()
     result = harness.sh(host, f"systemctl show -p Result -p NRestarts ai-navigator@{port}.service").out
-    journal = harness.sh(host, f"journalctl -u ai-navigator@{port}.service --since=-2min --no-pager -o cat | grep -i watchdog || true").out
-    harness.figure(f"2 SIGSTOP {host}:{port}: failed={report['failed']}/{report['sent']}; replaced by systemd (watchdog) "
+    journal = harness.sh(host, f"journalctl -u ai-navigator@{port}.service --since=-2min --no-pager -o cat "
+                               "| grep -i watchdog || true").out
+    harness.figure(f"2 SIGSTOP {host}:{port}: failed={report['failed']}/{report['sent']}; "
+           "replaced by systemd (watchdog) "
            f"after {took:.2f}s; {cost(lb, running.began_wall)}")
     assert "watchdog" in journal.lower(), f"not killed by the watchdog: {journal}"
     assert f"NRestarts={restarts + 1}" in result, result
@@ -214,7 +216,8 @@ def test_app_host_cut_off(load):
         burst_end = at
     probes = len([at for at in attempts if at > burst_end])
     harness.figure(f"3 link down {host} (8 s): failed={report['failed']}/{report['sent']}; LB stopped sending to it "
-           f"{burst_end - down_at:.2f}s after the cut ({len(attempts) - probes} requests, then {probes} probes, one per "
+           f"{burst_end - down_at:.2f}s after the cut ({len(attempts) - probes} requests, then {probes} probes, "
+           "one per "
            f"fail_timeout and nginx worker); serves again {served_at - up_at:.2f}s after link up; "
            f"{cost(lb, running.began_wall)}")
     assert report["failed"] == 0, report["failures"][:5]
@@ -232,7 +235,8 @@ def test_active_lb_stopped(load):
     at_move = [f for f in report["failures"] if f["started"] <= moved + 0.5]
     after = [f for f in report["failures"] if f["started"] > moved + 0.5]
     kinds = sorted({f["error"].split(":")[0] if f["error"] else f"HTTP {f['status']}" for f in at_move})
-    harness.figure(f"4 active LB {active} stopped: no answer through the VIP for {outage:.2f}s (VIP answered by {standby} "
+    harness.figure(f"4 active LB {active} stopped: no answer through the VIP for {outage:.2f}s "
+           f"(VIP answered by {standby} "
            f"{moved - began:.2f}s after the stop began); failed={report['failed']}/{report['sent']}: "
            f"{len(at_move)} at the move ({', '.join(kinds) or '-'}: open client connections), {len(after)} after it")
     assert outage < 3.0, f"outage {outage:.2f} s (goal < 3 s)"
@@ -260,7 +264,8 @@ def test_stopped_lb_comes_back_without_taking_the_vip(load):
     time.sleep(4)  # several adverts: a preempting peer would take the VIP now
     report = running.stop()
     enabled = harness.sh(host, "systemctl is-enabled nginx.service keepalived.service").out.split()
-    harness.figure(f"4b stopped LB {host} started again: nginx+keepalived active {ready:.2f}s after boot began, VIP stays on "
+    harness.figure(f"4b stopped LB {host} started again: nginx+keepalived active {ready:.2f}s after boot began, "
+           "VIP stays on "
            f"{harness.vip_holder()}; failed={report['failed']}/{report['sent']}")
     assert enabled == ["enabled", "enabled"]
     assert harness.vip_holder() == holder, "the returning LB took the VIP back (a second move)"
@@ -273,11 +278,13 @@ def test_nginx_down_on_active_lb_moves_the_vip(load):
     active = harness.vip_holder()
     standby, report, began, moved, outage = move_vip(
         load, active, lambda: harness.sh(active, "systemctl stop nginx.service").out, timeout=10, settle=2)
-    harness.sh(active, "systemctl start nginx.service").out
+    harness.sh(active, "systemctl start nginx.service")
     # Back in rotation as the BACKUP once its check passes again (rise), without taking the VIP.
-    wait_for(lambda: "BACKUP" in harness.sh(active, "journalctl -u keepalived.service --since=-20s -o cat --no-pager").out,
+    wait_for(lambda: "BACKUP" in harness.sh(active,
+                                            "journalctl -u keepalived.service --since=-20s -o cat --no-pager").out,
              timeout=15, interval=0.5)
-    harness.figure(f"4c nginx stopped on the active LB {active}: no answer through the VIP for {outage:.2f}s (VIP answered by "
+    harness.figure(f"4c nginx stopped on the active LB {active}: no answer through the VIP for {outage:.2f}s "
+           "(VIP answered by "
            f"{standby} {moved - began:.2f}s after the stop began); failed={report['failed']}/{report['sent']}; "
            f"back as BACKUP once nginx runs")
     assert moved is not None and moved - began < 5.0, "the VIP did not leave the LB whose nginx is down"
@@ -316,8 +323,10 @@ def crash_on_active_lb(load, unit: str, back, back_timeout: float) -> dict:
             "outage": watcher.longest_silence(began - 1.0), "back": back_after, "at_move": at_move,
             "after": [f for f in report["failures"] if f["started"] > moved + 0.5],
             "restarted": int(unit_state(active, unit)["NRestarts"]) - restarts, "holder": harness.vip_holder(),
-            "healthy": {lb: (harness.sh(lb, "systemctl is-active nginx.service keepalived.service", check=False).out.split(),
-                             harness.status(f"https://{harness.address(lb)}/version")) for lb in harness.group("ai_navigator_lb")}}
+            "healthy": {lb: (harness.sh(lb, "systemctl is-active nginx.service keepalived.service",
+                                        check=False).out.split(),
+                             harness.status(f"https://{harness.address(lb)}/version"))
+                        for lb in harness.group("ai_navigator_lb")}}
 
 
 def assert_recovered(fig: dict) -> None:
@@ -335,7 +344,8 @@ def assert_recovered(fig: dict) -> None:
 def failed_line(fig: dict) -> str:
     report = fig["report"]
     kinds = sorted({f["error"].split(":")[0] if f["error"] else f"HTTP {f['status']}" for f in fig["at_move"]})
-    return (f"failed={report['failed']}/{report['sent']}: {len(fig['at_move'])} at the move ({', '.join(kinds) or '-'}), "
+    return (f"failed={report['failed']}/{report['sent']}: {len(fig['at_move'])} at the move "
+            f"({', '.join(kinds) or '-'}), "
             f"{len(fig['after'])} after it")
 
 
@@ -383,14 +393,15 @@ def test_broken_config_keeps_crashed_nginx_down(load):
     assert active, "no LB holds the VIP"
     standby = other_lb(active)
     conf = "/etc/nginx/nginx.conf"
-    harness.sh(active, f"cp -p {conf} {conf}.heal-test && echo '{BROKEN}' >> {conf}").out
+    harness.sh(active, f"cp -p {conf} {conf}.heal-test && echo '{BROKEN}' >> {conf}")
     try:
         watcher = VipWatcher(VIP)
         running = load(VIP_URL, *LOAD)
         watcher.start()
         time.sleep(2)
         began = time.monotonic()
-        killed_at = float(harness.sh(active, "date +%s.%N; kill -9 $(systemctl show -p MainPID --value nginx.service)").out)
+        killed_at = float(harness.sh(active, "date +%s.%N; "
+                                             "kill -9 $(systemctl show -p MainPID --value nginx.service)").out)
         wait_for(lambda: harness.vip_holder() == standby, timeout=10)
         state, _ = wait_for(lambda: (u := unit_state(active, "nginx.service"))["ActiveState"] == "failed" and u,
                             timeout=30, interval=0.2)
@@ -403,16 +414,17 @@ def test_broken_config_keeps_crashed_nginx_down(load):
         watcher.halt.set()
         watcher.join()
     finally:
-        harness.sh(active, f"mv {conf}.heal-test {conf}").out
+        harness.sh(active, f"mv {conf}.heal-test {conf}")
     # The operator's fix: a good config, then start (reset-failed clears the start limit).
-    harness.sh(active, "systemctl reset-failed nginx.service && systemctl start nginx.service").out
+    harness.sh(active, "systemctl reset-failed nginx.service && systemctl start nginx.service")
     wait_for(lambda: vrrp_state(active) == "BACKUP", timeout=15, interval=0.2)
     moved = watcher.first_answer_from(standby, began)
     assert moved is not None, f"{standby} never answered on the VIP"
     fig = {"report": report, "at_move": [f for f in report["failures"] if f["started"] <= moved + 0.5],
            "after": [f for f in report["failures"] if f["started"] > moved + 0.5]}
     outage = watcher.longest_silence(began - 1.0)
-    harness.figure(f"4f kill -9 of nginx on the active LB {active} with a config that fails nginx -t: no answer through the "
+    harness.figure(f"4f kill -9 of nginx on the active LB {active} with a config that fails nginx -t: "
+           "no answer through the "
            f"VIP for {outage:.2f}s (VIP on {standby} {moved - began:.2f}s after the kill); {failed_line(fig)}; nginx "
            f"left down after {state['NRestarts']} restarts ({state['Result']}, {gave_up:.2f}s after the kill), "
            f"{active} {vrrp}; after the fix and a start: BACKUP, VIP on {harness.vip_holder()}")
@@ -448,14 +460,17 @@ def test_app_host_reboot(load):
 
     def serving():
         """the LB has an answer from the host again"""
-        return next((line["at"] for line in access_log(lb, began_wall) if answered_by(line, harness.address(host))), None)
+        return next((line["at"] for line in access_log(lb, began_wall) if answered_by(line, harness.address(host))),
+                    None)
 
     served_at, _ = wait_for(serving, timeout=30, interval=0.5)
     time.sleep(1)
     report = running.stop()
-    states = harness.sh(host, " ; ".join(f"systemctl is-enabled ai-navigator@{p}.service; systemctl is-active ai-navigator@{p}.service"
-                                      for p in ports)).out.split()
-    harness.figure(f"5 {host} stopped and started: failed={report['failed']}/{report['sent']}; its {len(ports)} instances "
+    states = harness.sh(host, " ; ".join(f"systemctl is-enabled ai-navigator@{p}.service; "
+                                         f"systemctl is-active ai-navigator@{p}.service"
+                                         for p in ports)).out.split()
+    harness.figure(f"5 {host} stopped and started: failed={report['failed']}/{report['sent']}; "
+           f"its {len(ports)} instances "
            f"ready {ready:.2f}s after boot began, answering through the LB after {served_at - began_wall:.2f}s; "
            f"{cost(lb, running.began_wall)}")
     assert states == ["enabled", "active"] * len(ports), states

@@ -22,7 +22,8 @@ def test_vrrp_accepted_only_from_the_peer_lb(lb):
 
 @pytest.mark.parametrize("host", HOSTS)
 def test_rule_set_loaded_after_the_reboots(host):
-    state = harness.sh(host, "systemctl is-enabled ai-navigator-firewall.service; systemctl is-active ai-navigator-firewall.service").out
+    state = harness.sh(host, "systemctl is-enabled ai-navigator-firewall.service; "
+                             "systemctl is-active ai-navigator-firewall.service").out
     assert state.split() == ["enabled", "active"]
     assert "policy drop;" in harness.sh(host, "nft list table inet ai_navigator").out
 

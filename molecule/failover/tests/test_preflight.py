@@ -44,8 +44,10 @@ RUNS = {
                 ("ai_navigator_keepalived_interface", "interface name of at most 15"),
                 ("ai_navigator_keepalived_password", "is missing")],
     }),
-    "vip on one lb only": ({}, {"ai_navigator_keepalived_vip": "{{ lab_vip if inventory_hostname == 'lb1' else '' }}"}, {
-        "lb1": [("ai_navigator_keepalived_vip", "is set on 1 host(s) of 'ai_navigator_lb' (lb1): a floating VIP needs at least two")],
+    "vip on one lb only": ({},
+                           {"ai_navigator_keepalived_vip": "{{ lab_vip if inventory_hostname == 'lb1' else '' }}"}, {
+        "lb1": [("ai_navigator_keepalived_vip",
+                 "is set on 1 host(s) of 'ai_navigator_lb' (lb1): a floating VIP needs at least two")],
     }),
 }
 
@@ -62,11 +64,13 @@ def state_before():
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory, state_before):
+# state_before is requested for its side effect: the fleet state is taken before the runs.
+def runs(tmp_path_factory, state_before):  # noqa: ARG001
     directory = tmp_path_factory.mktemp("preflight")
     with concurrent.futures.ThreadPoolExecutor(len(RUNS)) as pool:
         futures = {
-            name: pool.submit(run_site, harness.write_host_vars(directory / f"{name.replace(' ', '-')}.json", host_vars), extra)
+            name: pool.submit(run_site,
+                              harness.write_host_vars(directory / f"{name.replace(' ', '-')}.json", host_vars), extra)
             for name, (host_vars, extra, _) in RUNS.items()
         }
         return {name: future.result() for name, future in futures.items()}
@@ -78,7 +82,8 @@ def test_bad_keepalived_input_stops_in_preflight(runs, state_before, name):
     assert run.rc != 0, f"{name}: site.yml did not fail\n{run.tail()}"
     harness.assert_refused(run, RUNS[name][2])
     # It stopped in the preflight play: no later play started, no host changed.
-    assert not [play for play in run.plays if play.startswith("Deploy the service")], f"{name}: site.yml went past preflight"
+    assert not [play for play in run.plays if play.startswith("Deploy the service")], \
+        f"{name}: site.yml went past preflight"
     recap = run.recap
     assert recap and all(counts["changed"] == 0 for counts in recap.values()), f"{name}: changes: {recap}"
     assert harness.fleet_state(WATCHED) == state_before

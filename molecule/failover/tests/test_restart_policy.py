@@ -7,7 +7,8 @@ from __future__ import annotations
 import harness
 import pytest
 
-DAEMONS = {"nginx.service": ("nginx", "ai_navigator_nginx"), "keepalived.service": ("keepalived", "ai_navigator_keepalived")}
+DAEMONS = {"nginx.service": ("nginx", "ai_navigator_nginx"),
+           "keepalived.service": ("keepalived", "ai_navigator_keepalived")}
 
 
 @pytest.mark.parametrize("unit", DAEMONS)

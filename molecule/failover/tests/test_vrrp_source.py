@@ -14,6 +14,7 @@ VIP = harness.lab_vars()["lab_vip"]
 
 # Runs on the forging host (not an LB): VRRPv2 adverts over a raw IP socket (protocol 112,
 # TTL 255) straight to the LB holding the VIP, priority 254, the lab's router id and password.
+# The script is sent as is (python3 -c '...'): its lines are not wrapped at the line limit.
 FORGE = r"""
 import socket, struct, sys, time
 target, vip, vrid, password, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].encode(), float(sys.argv[5])
@@ -31,7 +32,7 @@ sent = 0
 while time.time() < end:
     s.sendto(advert(), (target, 0)); sent += 1; time.sleep(0.1)
 print(sent)
-"""
+"""  # noqa: E501
 
 
 def test_adverts_from_a_host_that_is_no_peer_are_ignored():
@@ -49,20 +50,23 @@ def test_adverts_from_a_host_that_is_no_peer_are_ignored():
     password = harness.sh(holder, "awk '/auth_pass/ {print $2}' /etc/keepalived/ai-navigator-auth.conf").out
     since = harness.sh(holder, "date '+%Y-%m-%d %H:%M:%S'").out
     chain = "inet ai_navigator input"
-    harness.sh(holder, f"nft insert rule {chain} ip saddr {harness.address(forger)} ip protocol 112 accept comment vrrp-source-test").out
+    harness.sh(holder, f"nft insert rule {chain} ip saddr {harness.address(forger)} ip protocol 112 "
+                       "accept comment vrrp-source-test")
     try:
         began = time.monotonic()
-        sent = harness.sh(forger, f"python3 -c '{FORGE}' {harness.address(holder)} {VIP} {vrid} {password} 4", timeout=30).out
+        sent = harness.sh(forger, f"python3 -c '{FORGE}' {harness.address(holder)} {VIP} {vrid} {password} 4",
+                          timeout=30).out
         holders = set()
         while time.monotonic() - began < 6:  # the forged adverts and three advert intervals after them
             holders.add(harness.vip_holder())
             time.sleep(0.1)
     finally:
         harness.sh(holder, f"nft -a list chain {chain} | awk '/vrrp-source-test/ {{print $NF}}'"
-                        f" | xargs -r -n1 nft delete rule {chain} handle").out
+                        f" | xargs -r -n1 nft delete rule {chain} handle")
     assert "vrrp-source-test" not in harness.sh(holder, f"nft list chain {chain}").out
     journal = harness.sh(holder, f"journalctl -u keepalived --since '{since}' --no-pager -o cat").out
-    harness.figure(f"forged adverts from {forger} (no peer): sent={sent}; VIP holders meanwhile: {sorted(map(str, holders))}")
+    harness.figure(f"forged adverts from {forger} (no peer): sent={sent}; "
+                   f"VIP holders meanwhile: {sorted(map(str, holders))}")
     dropped = journal.count(f"unicast source address {harness.address(forger)} not a unicast peer")
     harness.figure(f"  keepalived on {holder} dropped {dropped} of them as 'not a unicast peer'")
     # The forger must never count: keepalived drops its adverts and no state change comes from it.

@@ -82,7 +82,8 @@ def assert_no_failures(reports: dict, run: harness.Run) -> None:
     plain, checking = reports["plain"], reports["checking"]
     for name, one in reports.items():
         assert one["sent"] > 0 and one["failed"] == 0, f"{name} client failed: {one['failures']}\n{run.tail()}"
-    assert plain["rate"] >= 100, f"the plain client's load fell to {plain['rate']:.1f} requests/s (load: {os.getloadavg()})"
+    assert plain["rate"] >= 100, \
+        f"the plain client's load fell to {plain['rate']:.1f} requests/s (load: {os.getloadavg()})"
     assert plain["methods"].get("GET", 0) > 0 and plain["methods"].get("POST", 0) > 0, plain["methods"]
     # Nothing closed a connection under the checking client either.
     assert checking["reconnects"] == 0, checking["reconnects"]
@@ -128,7 +129,7 @@ def test_fleet_serves_the_converged_release():
     releases = {name: current(name) for name in APPS}
     assert len(set(releases.values())) == 1, releases
     STATE["initial"] = next(iter(releases.values()))
-    for name, address in APPS.items():
+    for address in APPS.values():
         for port in PORTS:
             assert served(address, port)["release"] == STATE["initial"]
     assert not any(drained(conf) for conf in nginx_conf().values())
@@ -148,7 +149,8 @@ def _empty_app_group(tmp_path: Path) -> str:
         ("rolling_update", ["-e", "ai_navigator_rolling_serial=100%"], "ai_navigator_rolling_serial"),
         ("rolling_update", ["-e", "ai_navigator_rolling_serial=half"], "ai_navigator_rolling_serial"),
         ("rolling_update", "EMPTY_APP_GROUP", "ai_navigator_app"),
-        ("rollback", ["-e", "ai_navigator_rolling_rollback_release=0.0.1-nosuch"], "ai_navigator_rolling_rollback_release"),
+        ("rollback", ["-e", "ai_navigator_rolling_rollback_release=0.0.1-nosuch"],
+         "ai_navigator_rolling_rollback_release"),
         # Nothing recorded yet: site.yml deployed the only release.
         ("rollback", [], "ai_navigator_rolling_rollback_release"),
         # A new release with another instance count: nginx would need a reload mid-rollout.
@@ -264,7 +266,7 @@ def test_second_rollback_changes_nothing():
     assert "batches: none" in run.stdout, run.tail()
     assert run.recap and not run.changed(), run.recap
     assert {lb: harness.host(lb).file(NGINX_CONF).mtime for lb in LBS} == before
-    assert {name: current(name) for name in APPS} == {name: STATE["good"] for name in APPS}
+    assert {name: current(name) for name in APPS} == dict.fromkeys(APPS, STATE["good"])
 
 
 def test_an_instance_count_change_costs_one_reload():

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+
 import tomllib
 
 ARCHIVE = "wheelhouse.tar"
@@ -43,7 +44,8 @@ def source_digest(source: pathlib.Path) -> str:
     for top in HASHED:
         for path in sorted((source / top).rglob("*") if (source / top).is_dir() else [source / top]):
             relative = path.relative_to(source)
-            if path.is_file() and not any(fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in NOT_SOURCE):
+            if path.is_file() and not any(fnmatch.fnmatch(part, pattern)
+                                          for part in relative.parts for pattern in NOT_SOURCE):
                 digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:10]
 

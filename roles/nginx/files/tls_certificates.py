@@ -89,7 +89,8 @@ def new_key() -> ec.EllipticCurvePrivateKey:
 
 
 def key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
 
 
 def make_ca() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
@@ -137,7 +138,8 @@ def issue(directory: Path, host: str, names: list[str], check: bool) -> dict:
     result = {"changed": False, "certificate": str(crt), "key": str(key), "ca": str(ca_crt), "reasons": []}
     ca = None
     if ca_crt.exists() and ca_key.exists():
-        ca = x509.load_pem_x509_certificate(ca_crt.read_bytes()), serialization.load_pem_private_key(ca_key.read_bytes(), None)
+        ca = (x509.load_pem_x509_certificate(ca_crt.read_bytes()),
+              serialization.load_pem_private_key(ca_key.read_bytes(), None))
         if days_left(ca[0]) < LEAF_DAYS:
             result["reasons"].append("the CA expires within a leaf's lifetime")
             ca = None
@@ -194,13 +196,15 @@ def inspect(pems: dict, names: list[str], min_days: int) -> dict:
         result["problems"].append("the private key does not match the certificate")
     missing = uncovered(cert, names)
     if missing:
-        result["problems"].append(f"the certificate does not cover {', '.join(missing)} (it names {', '.join(result['names']) or 'nothing'})")
+        result["problems"].append(f"the certificate does not cover {', '.join(missing)} "
+                                  f"(it names {', '.join(result['names']) or 'nothing'})")
     if cert.not_valid_before_utc > now():
         result["problems"].append(f"the certificate is not valid before {cert.not_valid_before_utc.isoformat()}")
     if left <= 0:
         result["problems"].append(f"the certificate expired on {result['not_after']}")
     elif left < min_days:
-        result["problems"].append(f"the certificate expires in {int(left)} days ({result['not_after']}), under {min_days}")
+        result["problems"].append(f"the certificate expires in {int(left)} days ({result['not_after']}), "
+                                  f"under {min_days}")
     return result
 
 
@@ -214,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     p_inspect = sub.add_parser("inspect")
     p_inspect.add_argument("--min-days", type=int, default=0)
     for p in (p_issue, p_inspect):
-        p.add_argument("--name", action="append", default=[], help="a DNS name or IP address the certificate must cover")
+        p.add_argument("--name", action="append", default=[],
+                       help="a DNS name or IP address the certificate must cover")
     args = parser.parse_args(argv)
     if args.command == "issue":
         if "/" in args.host or args.host.startswith("."):
