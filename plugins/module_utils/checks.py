@@ -13,10 +13,11 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from typing import Any
+from typing import Any, Union
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# Union, not |: ansible-test's pylint checks module_utils against Pythons older than 3.10.
+IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]  # noqa: UP007
+IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]  # noqa: UP007
 
 # One DNS label; names are labels joined by dots (RFC 1123), the last one not all digits.
 LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
