@@ -94,6 +94,10 @@ def podman():
         shutil.rmtree(base, ignore_errors=True)
         assert not mounts, f"podman left mounts: {mounts}"
         assert not base.exists()
+        # conmon and slirp4netns exit a moment after the reset returns: give them a few seconds.
+        deadline = time.monotonic() + 10
+        while host_state() - before and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert host_state() - before == set(), "podman left these behind"
 
 
