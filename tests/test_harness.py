@@ -4,12 +4,11 @@ controller itself), the background load around bench/loadgen.py, polling, system
 
 from __future__ import annotations
 
-import http.server
-import threading
 import time
 
 import harness
 import pytest
+from test_loadgen import Handler, serving
 
 STATS = {"ok": {"app1": 5, "lb1": 3}, "changed": {"app1": 1}, "failures": {"lb1": 1}, "dark": {"app2": 1},
          "skipped": {}, "rescued": {}, "ignored": {"app1": 2}, "processed": {"app1": 1, "lb1": 1, "app2": 1}}
@@ -102,26 +101,11 @@ def test_the_run_ignores_molecules_ansible_settings(tmp_path, monkeypatch):
     assert env["LAB_NAME"] == harness.LAB_NAME and env["EXTRA"] == "1"
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    # The load tool's own loopback server (tests/test_loadgen.py): 200 for every GET path.
+    with serving(Handler) as url:
+        yield url
 
 
 def test_load_passes_loadgen_arguments_through_and_reports(server):
