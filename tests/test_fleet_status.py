@@ -88,6 +88,9 @@ http {
         server 10.0.0.21:8000 max_fails=3 fail_timeout=30s;
         server 10.0.0.21:8001 max_fails=3 fail_timeout=30s down;
         server [2001:db8::1]:8000 max_fails=3 fail_timeout=30s;
+        server 10.0.0.21:8000 max_fails=3 fail_timeout=30s backup;
+        server 10.0.0.21:8001 max_fails=3 fail_timeout=30s down backup;
+        server [2001:db8::1]:8000 max_fails=3 fail_timeout=30s backup;
         keepalive 32;
     }
 }

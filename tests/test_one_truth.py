@@ -117,9 +117,11 @@ def compose_problems(compose: dict, nginx_conf: str) -> list[str]:
 def nginx_problems(conf: str) -> list[str]:
     """The Compose nginx keeps the nginx role's upstream policy (its defaults)."""
     n = FACTS.nginx
+    server = f"server app:{FACTS.port} max_fails={n['upstream_max_fails']} fail_timeout={n['upstream_fail_timeout']}"
     expected = [
         "least_conn;",
-        f"server app:{FACTS.port} max_fails={n['upstream_max_fails']} fail_timeout={n['upstream_fail_timeout']};",
+        f"{server};",
+        f"{server} backup;",
         f"keepalive {n['upstream_keepalive']};",
         "proxy_next_upstream error timeout http_502 http_503 http_504 non_idempotent;",
         # 0 in the role derives the tries from the fleet (one more than the instances of the largest

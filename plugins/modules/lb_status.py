@@ -102,12 +102,14 @@ FAILED = {"502", "503", "504"}
 
 
 def upstream_servers(conf: str) -> list[dict]:
-    """The servers of `upstream ai_navigator { ... }`, with whether each is marked down."""
+    """The servers of `upstream ai_navigator { ... }`, with whether each is marked down.
+
+    The role lists every server again as a backup (the same server): those lines are skipped."""
     block = UPSTREAM_BLOCK.search(conf)
     if not block:
         return []
     return [{"server": m.group(1), "drained": " down" in f" {m.group(2) or ''}"}
-            for m in SERVER.finditer(block.group(1))]
+            for m in SERVER.finditer(block.group(1)) if " backup" not in f" {m.group(2) or ''}"]
 
 
 def tries(line: str) -> tuple[float, list[tuple[str, str]]] | None:

@@ -25,6 +25,9 @@ def test_upstream_lists_every_instance_of_every_app_host(host):
     servers = set(re.findall(r"^\s*server (\S+) max_fails=3 fail_timeout=5s;", upstream, re.MULTILINE))
     expected = {f"{harness.address(h)}:{p}" for h in harness.group("ai_navigator_app") for p in PORTS}
     assert servers == expected
+    # and each again as a backup, tried only when passive checks rest every server
+    backups = set(re.findall(r"^\s*server (\S+) max_fails=3 fail_timeout=5s backup;", upstream, re.MULTILINE))
+    assert backups == expected
     assert "least_conn;" in upstream
     assert "keepalive 32;" in upstream
 
