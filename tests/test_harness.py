@@ -150,3 +150,12 @@ def test_restart_policy_problems_name_what_is_wrong():
     never = {"restart": "no", "restart_sec": 0.1, "burst": 1, "interval_sec": 0.0}
     problems = harness.check_restart_policy("x.service", never, 0.1, 10, 60)
     assert len(problems) == 4 and "Restart=no" in problems[0]
+
+
+def test_the_ssh_master_directory_goes_at_exit(tmp_path, monkeypatch):
+    ssh_dir = tmp_path / "harness-ssh-x"
+    ssh_dir.mkdir()
+    (ssh_dir / "not-a-master").touch()  # `ssh -O exit` fails on it, and the directory still goes
+    monkeypatch.setattr(harness, "_SSH_DIR", str(ssh_dir))
+    harness._close_ssh_masters()
+    assert not ssh_dir.exists()

@@ -36,6 +36,7 @@ What it offers (one implementation each):
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import pathlib
@@ -153,6 +154,15 @@ def role_defaults(role: str) -> dict:
 # --- commands on hosts -----------------------------------------------------------------------
 
 _SSH_DIR = tempfile.mkdtemp(prefix="harness-ssh-")
+
+
+@atexit.register
+def _close_ssh_masters() -> None:
+    """Stop the SSH master connections and remove their directory when the test run ends."""
+    for socket in pathlib.Path(_SSH_DIR).iterdir():
+        subprocess.run(["ssh", "-o", f"ControlPath={socket}", "-O", "exit", "lab-host"],
+                       capture_output=True, timeout=10, check=False)
+    shutil.rmtree(_SSH_DIR, ignore_errors=True)
 
 
 def _ssh_options(host: str) -> list[str]:
