@@ -114,3 +114,18 @@ def test_monitoring_host_lists_every_instance_as_a_prometheus_target():
                                input=(harness.REPO / "roles/monitoring/files/ai_navigator.rules.yml").read_bytes(),
                                capture_output=True, check=True).stdout.decode().rstrip("\n")
         assert shipped == local, f"{monitor}: {rules} is not the rules file the collection ships"
+
+
+def test_a_rollout_ends_with_the_prometheus_targets_following_it():
+    """rolling_update.yml ends with the monitoring play: a targets file that no longer matches the
+    fleet (here: edited by hand) is written again even by a rollout that has no batch to roll."""
+    path = harness.role_defaults("monitoring")["ai_navigator_monitoring_targets_file"]
+    monitors = harness.group("ai_navigator_monitoring")
+    before = {monitor: harness.sh(monitor, f"cat {path}").out for monitor in monitors}
+    for monitor in monitors:
+        harness.sh(monitor, f"sed -i 's/release: .*/release: stale/' {path}")
+    run = harness.playbook("playbooks/rolling_update.yml")
+    assert run.rc == 0, run.tail()
+    assert "batches: none" in run.stdout, run.tail()
+    assert {monitor: harness.sh(monitor, f"cat {path}").out for monitor in monitors} == before
+    assert all(run.changed().get(monitor) for monitor in monitors), run.recap
