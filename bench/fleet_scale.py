@@ -240,14 +240,29 @@ def _answers(url: str, cafile: str | None) -> bool:
         return False
 
 
+class Failed(Exception):
+    """A fleet's bench could not go on (its lab did not boot, a run failed): reported, next fleet."""
+
+
+def create_lab(lab: str, apps: int) -> None:
+    """lab.sh create, a second time if the first fails: on a loaded machine a host may miss the
+    120 s lab.sh gives it to answer SSH (create clears what the failed attempt left)."""
+    for attempt in (1, 2):
+        print(f"1 LB + {apps} app hosts: creating lab {lab}" + (" (second attempt)" if attempt == 2 else ""),
+              flush=True)
+        done = subprocess.run([str(harness.LAB_SH), "create", lab, "lb1", *(f"app{i}" for i in range(1, apps + 1))],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if done.returncode == 0:
+            return
+        print(done.stderr, end="", file=sys.stderr, flush=True)
+    raise Failed(f"lab.sh create {lab} failed twice: {done.stderr.strip().splitlines()[-1:]}")
+
+
 def bench_fleet(apps: int, lab: str, args: argparse.Namespace, vars_file: pathlib.Path, work: pathlib.Path,
-                findings: list[str]) -> tuple[list[Measured], list[dict]]:
-    rows: list[Measured] = []
-    loads: list[dict] = []
+                rows: list[Measured], loads: list[dict], findings: list[str]) -> None:
+    """One fleet's runs, appended to rows and loads as they end (a failure keeps what was measured)."""
     if not args.reuse:
-        print(f"1 LB + {apps} app hosts: creating lab {lab}", flush=True)
-        subprocess.run([str(harness.LAB_SH), "create", lab, "lb1", *(f"app{i}" for i in range(1, apps + 1))],
-                       check=True, stdout=subprocess.DEVNULL)
+        create_lab(lab, apps)
     inventory = str(LAB_ROOT / lab / "hosts.yml")
     lab_inv = lab_inventory(lab)
     app_hosts, lb_hosts = lab_hosts(lab_inv, "ai_navigator_app"), lab_hosts(lab_inv, "ai_navigator_lb")
@@ -260,27 +275,26 @@ def bench_fleet(apps: int, lab: str, args: argparse.Namespace, vars_file: pathli
         measured, done = measure(apps, run, "playbooks/site.yml", extra, inventory, fleet)
         rows.append(measured)
         if done.rc != 0:
-            raise SystemExit(f"site.yml ({run}) failed on lab {lab}:\n{done.tail()}")
+            raise Failed(f"site.yml ({run}) failed on lab {lab}:\n{done.tail()}")
         if run == "idempotent 2" and measured.changed:
             findings.append(f"1 LB + {apps} app, second idempotent site.yml: changed={measured.changed} "
                             f"(expected 0): " + "; ".join(changed_tasks(done.events)))
     if args.quick:
-        return rows, loads
+        return
     lb_address, app_address = next(iter(lb_hosts.values())), next(iter(app_hosts.values()))
-    loads = load_runs(apps, lb_address, app_address, LAB_ROOT / lab / "tls" / "ca.crt", args.connections,
+    loads += load_runs(apps, lb_address, app_address, LAB_ROOT / lab / "tls" / "ca.crt", args.connections,
                       args.load_seconds)
     source, release = harness.release_source(work / f"app-{lab}", bump_version)
     measured, done = measure(apps, "rolling update", "playbooks/rolling_update.yml",
                              [*extra, "-e", f"ai_navigator_app_source_dir={source}"], inventory, fleet)
     rows.append(measured)
     if done.rc != 0:
-        raise SystemExit(f"rolling_update.yml failed on lab {lab}:\n{done.tail()}")
+        raise Failed(f"rolling_update.yml failed on lab {lab}:\n{done.tail()}")
     served = {name: harness.http(f"http://{address}:8000/version", timeout=5).json().get("release")
               for name, address in app_hosts.items()}
     if set(served.values()) != {release}:
         findings.append(f"1 LB + {apps} app: after the rolling update to {release} the instances on port 8000 "
                         f"serve {served}")
-    return rows, loads
 
 
 def commit() -> str:
@@ -343,9 +357,9 @@ def main() -> int:
     findings: list[str] = []
     for apps, lab in zip(shapes, labs, strict=True):
         try:
-            more_rows, more_loads = bench_fleet(apps, lab, args, vars_file, work, findings)
-            rows += more_rows
-            loads += more_loads
+            bench_fleet(apps, lab, args, vars_file, work, rows, loads, findings)
+        except Failed as failed:
+            findings.append(f"1 LB + {apps} app: {failed}")
         finally:
             if not args.keep:
                 subprocess.run([str(harness.LAB_SH), "destroy", lab], check=False, stdout=subprocess.DEVNULL)
