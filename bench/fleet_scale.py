@@ -360,6 +360,10 @@ def main() -> int:
             bench_fleet(apps, lab, args, vars_file, work, rows, loads, findings)
         except Failed as failed:
             findings.append(f"1 LB + {apps} app: {failed}")
+        except KeyboardInterrupt:
+            # Ctrl-C: the lab is destroyed below, and what was measured is still reported.
+            findings.append(f"1 LB + {apps} app: interrupted (Ctrl-C); later runs and fleets not measured")
+            break
         finally:
             if not args.keep:
                 subprocess.run([str(harness.LAB_SH), "destroy", lab], check=False, stdout=subprocess.DEVNULL)
