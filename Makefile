@@ -59,7 +59,7 @@ bench: setup
 
 ## bench-fleet: the controller's cost per host of site.yml and rolling_update.yml on labs of 1 LB + 2
 ## and 1 LB + 8 app hosts, nginx against one instance under load (docs/performance.md); heavy:
-## about 20 min. BENCH_FLEET_ARGS passes options, e.g. "--shapes 2 --quick" or "--labs a,b --keep"
+## 30 min or more. BENCH_FLEET_ARGS passes options, e.g. "--shapes 2 --quick" or "--labs a,b --keep"
 .PHONY: bench-fleet
 bench-fleet: setup
 	mkdir -p bench/out
