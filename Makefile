@@ -57,6 +57,14 @@ k8s:
 bench: setup
 	$(VENV)/python app/bench/bench_service.py
 
+## bench-fleet: the controller's cost per host of site.yml and rolling_update.yml on labs of 1 LB + 2
+## and 1 LB + 8 app hosts, nginx against one instance under load (docs/performance.md); heavy:
+## 30 min or more. BENCH_FLEET_ARGS passes options, e.g. "--shapes 2 --quick" or "--labs a,b --keep"
+.PHONY: bench-fleet
+bench-fleet: setup
+	mkdir -p bench/out
+	$(VENV)/python bench/fleet_scale.py --out bench/out/fleet-scale.md $(BENCH_FLEET_ARGS)
+
 ## lock: re-pin app/requirements.lock with the index's sha256 of every file of every pinned release
 ## (existing pins are kept; `make lock PIP_COMPILE_ARGS=--upgrade` moves them to the newest)
 .PHONY: lock

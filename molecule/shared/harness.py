@@ -28,6 +28,7 @@ What it offers (one implementation each):
 - playbooks: `playbook(path, *args)` through ansible-runner under one policy (the checkout's
   ansible.cfg, the scenario's inventory, no Molecule settings), read from its events and stats:
   `run.rc`, `run.recap`, `run.failures`, `run.plays`, `run.tasks`, `run.stdout`;
+  a new release to roll out: `release_source(dest, patch)`;
 - background load: the `load` fixture (or `Load`) runs bench/loadgen.py with its own arguments;
 - polling: `wait_for(predicate, timeout)`;
 - figures: `figure(line)` prints a line, and the run ends with all of them in a "figures"
@@ -436,6 +437,23 @@ def write_host_vars(path: pathlib.Path, host_vars: dict[str, dict]) -> str:
     host variables outrank the scenario's group variables."""
     path.write_text(json.dumps({"all": {"hosts": host_vars}}))
     return str(path)
+
+
+def release_source(dest: pathlib.Path, patch: Callable[[pathlib.Path], None]) -> tuple[pathlib.Path, str]:
+    """A new release: a copy of the checkout's app/ at `dest`, changed by patch(dest). Returns the
+    copy (for -e ai_navigator_app_source_dir) and the release id the app role derives from it
+    (<version>-<source digest>, by roles/app/files/wheelhouse.py itself)."""
+    import importlib.util
+
+    shutil.copytree(REPO / "app", dest,
+                    ignore=shutil.ignore_patterns(".venv", "build", "*.egg-info", "__pycache__", ".pytest_cache"))
+    patch(dest)
+    spec = importlib.util.spec_from_file_location("wheelhouse", REPO / "roles/app/files/wheelhouse.py")
+    assert spec is not None and spec.loader is not None
+    wheelhouse = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(wheelhouse)
+    version = re.search(r'^version = "([^"]+)"', (dest / "pyproject.toml").read_text(), re.M).group(1)
+    return dest, f"{version}-{wheelhouse.source_digest(dest)}"
 
 
 def assert_refused(run: Run, expected: dict[str, list[tuple[str, str]]]) -> None:

@@ -18,11 +18,9 @@ No phase may reload nginx: its worker processes are the same before and after.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import os
 import re
-import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -114,19 +112,6 @@ def drained(conf: str) -> set[str]:
     return set(re.findall(r"server (\S+) [^;]* down;", conf))
 
 
-def release_source(tmp_path: Path, name: str, patch) -> tuple[Path, str]:
-    """A copy of app/ changed by patch(dir); returns it and the release id the rollout derives."""
-    source = tmp_path / name
-    shutil.copytree(REPO / "app", source,
-                    ignore=shutil.ignore_patterns(".venv", "build", "*.egg-info", "__pycache__", ".pytest_cache"))
-    patch(source)
-    spec = importlib.util.spec_from_file_location("wheelhouse", REPO / "roles/app/files/wheelhouse.py")
-    wheelhouse = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(wheelhouse)
-    version = re.search(r'^version = "([^"]+)"', (source / "pyproject.toml").read_text(), re.M).group(1)
-    return source, f"{version}-{wheelhouse.source_digest(source)}"
-
-
 def test_fleet_serves_the_converged_release():
     releases = {name: current(name) for name in APPS}
     assert len(set(releases.values())) == 1, releases
@@ -184,7 +169,7 @@ def test_rollout_of_a_new_release_drops_nothing(tmp_path):
         pyproject = source / "pyproject.toml"
         pyproject.write_text(pyproject.read_text().replace('version = "1.0.0"', 'version = "1.0.1"', 1))
 
-    source, release = release_source(tmp_path, "app-1.0.1", bump)
+    source, release = harness.release_source(tmp_path / "app-1.0.1", bump)
     assert release != STATE["initial"]
     workers = nginx_workers()
     with load() as reports:
@@ -215,7 +200,7 @@ def test_broken_release_stops_after_its_first_batch(tmp_path):
         assert patched != text
         app.write_text(patched)
 
-    source, broken = release_source(tmp_path, "app-broken", never_ready)
+    source, broken = harness.release_source(tmp_path / "app-broken", never_ready)
     apps = list(APPS)
     first, rest = apps[0], apps[1:]
     workers = nginx_workers()
