@@ -18,6 +18,9 @@ set -euo pipefail
 
 LAB_ROOT=${LAB_ROOT:-/var/lib/ai-navigator-lab}
 IMAGE_CACHE=${LAB_IMAGE_CACHE:-/var/cache/ai-navigator-lab}
+# Seconds a host may take from boot to SSH and systemd running (a 9-host lab on a busy 2-core
+# machine took more than 120 s).
+BOOT_TIMEOUT=${LAB_BOOT_TIMEOUT:-300}
 # The controller's lab-services address (apt-cacher-ng), on loopback so every lab reaches it
 # through its gateway without the controller forwarding anything.
 SERVICES_ADDR=10.231.0.1
@@ -147,8 +150,8 @@ boot_host() {
 }
 
 wait_ssh() {  # a busy machine boots several hosts slowly: allow two minutes
-  local addr=$1 state
-  for _ in $(seq 600); do
+  local addr=$1 state deadline=$((SECONDS + BOOT_TIMEOUT))
+  while ((SECONDS < deadline)); do
     # is-system-running exits non-zero for "degraded" too: a booted host with a failed unit
     # (e.g. a unit that lost a cgroup race on a busy machine, 219/CGROUP) is up; say which.
     state=$(ssh "${SSH_OPTS[@]}" "root@$addr" systemctl is-system-running --wait 2>/dev/null) || true
@@ -160,7 +163,7 @@ wait_ssh() {  # a busy machine boots several hosts slowly: allow two minutes
     esac
     sleep 0.2
   done
-  die "$addr: no SSH after 120 s"
+  die "$addr: no SSH after $BOOT_TIMEOUT s (LAB_BOOT_TIMEOUT)"
 }
 
 container_init() { pgrep -P "$(cat "$1/nspawn.pid" 2>/dev/null || echo 0)" 2>/dev/null | head -1 || true; }
