@@ -149,7 +149,7 @@ boot_host() {
   echo $! >"$dir/nspawn.pid"
 }
 
-wait_ssh() {  # a busy machine boots several hosts slowly: allow two minutes
+wait_ssh() {  # a busy machine boots several hosts slowly: allow BOOT_TIMEOUT
   local addr=$1 state deadline=$((SECONDS + BOOT_TIMEOUT))
   while ((SECONDS < deadline)); do
     # is-system-running exits non-zero for "degraded" too: a booted host with a failed unit
