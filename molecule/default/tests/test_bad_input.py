@@ -138,7 +138,10 @@ def runs(tmp_path_factory, state_before):  # noqa: ARG001
     for empty in ("ai_navigator_app", "ai_navigator_lb"):
         groups = {g: [] if g == empty else harness.group(g) for g in ("ai_navigator_app", "ai_navigator_lb")}
         commands[f"empty {empty}"] = ([], [harness.write_inventory(directory / f"{empty}.json", groups)])
-    with concurrent.futures.ThreadPoolExecutor(len(commands)) as pool:
+    # At most 8 at once: each run opens SSH to every host as it starts, and sshd drops new
+    # connections beyond MaxStartups (10 unauthenticated at a time by default); 15 at once once
+    # made app hosts unreachable in CI.
+    with concurrent.futures.ThreadPoolExecutor(min(len(commands), 8)) as pool:
         futures = {name: pool.submit(harness.playbook, SITE, *args, inventory=inventories)
                    for name, (args, inventories) in commands.items()}
         return {name: future.result() for name, future in futures.items()}
