@@ -11,7 +11,7 @@ INSTALL (the lock plus the service's own wheel with its sha256), which hosts ins
 `--require-hashes`, so a wheel changed after the build (on the controller, in transit, on the
 host) is refused.
 
-Prints one JSON object: {"release", "version", "path", "changed"}; path holds the wheels and
+Prints one JSON object: {"release", "version", "path", "checksum", "changed"}; path holds the wheels and
 wheelhouse.tar, the same wheels in one file for pushing.
 The release id defaults to <version>-<hash of the source>, so a changed source is a new
 release and an unchanged one is the same release (idempotent deploys).
@@ -102,7 +102,10 @@ def main() -> int:
     changed = not (target / ARCHIVE).is_file()  # the archive is written last
     if changed:
         build(source, target, args.python, args.machine)
-    json.dump({"release": release, "version": version, "path": str(target), "changed": changed}, sys.stdout)
+    # The archive's SHA-1: the role compares it with the copy on each host in one read (module host_state).
+    sha1 = hashlib.sha1((target / ARCHIVE).read_bytes()).hexdigest()
+    json.dump({"release": release, "version": version, "path": str(target), "checksum": sha1, "changed": changed},
+              sys.stdout)
     return 0
 
 
