@@ -379,6 +379,18 @@ class Run:
     def tasks(self) -> list[str]:
         return event_names(self.events, "playbook_on_task_start", "task")
 
+    def drift(self) -> dict[tuple[str, str], list[str]]:
+        """(host, role) -> what the role's one read of the host found different (module host_state)."""
+        return {(e["event_data"]["host"], e["event_data"].get("role", "")): e["event_data"]["res"]["drift"]
+                for e in self.events if e.get("event") == "runner_on_ok"
+                and e["event_data"].get("task_action") == "ai_navigator.fleet.host_state"}
+
+    def converged(self) -> set[tuple[str, str]]:
+        """(host, role) pairs whose tasks ran this run: the role's read found something different."""
+        return {(e["event_data"]["host"], e["event_data"].get("role", "")) for e in self.events
+                if e.get("event") == "runner_on_ok" and e["event_data"].get("task", "").startswith("Converge")
+                and e["event_data"].get("task_action") == "ansible.builtin.include_tasks"}
+
     def changed(self) -> dict[str, int]:
         """Hosts that changed something, with how many tasks."""
         return {h: c["changed"] for h, c in self.recap.items() if c["changed"]}
