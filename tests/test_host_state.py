@@ -176,3 +176,12 @@ def test_the_reads_are_exactly_what_the_wanted_state_names():
     assert state.reads_for(wanted) == {"paths": ["/a", "/b"], "units": ["x.service", "y.service", "x@*.service"],
                                        "packages": ["p"], "users": ["u"], "groups": ["g"], "commands": {"c": ["true"]}}
     assert state.reads_for({}) == {"paths": [], "units": [], "packages": [], "users": [], "groups": [], "commands": {}}
+
+
+def test_a_command_that_prints_a_version_must_print_at_least_the_wanted_one():
+    wanted = {"commands": {"version": {"argv": ["python3", "-V"], "at_least": "3.10"}}}
+    assert state.reads_for(wanted)["commands"] == {"version": ["python3", "-V"]}
+    for printed, drift in (("3.11\n", []), ("3.10", []), ("3.13.0rc1", []),
+                           ("3.9\n", ["command version: printed 3.9, wanted at least 3.10"])):
+        assert state.state_drift({"commands": {"version": {"rc": 0, "stdout": printed}}}, wanted) == drift
+    assert state.state_drift({"commands": {"version": {"rc": 127, "stdout": ""}}}, wanted) == ["command version: exit 127"]

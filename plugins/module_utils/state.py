@@ -42,6 +42,21 @@ def _path_drift(want: dict[str, Any], have: dict[str, Any]) -> list[str]:
     return found
 
 
+def version_tuple(version: str) -> tuple[int, ...]:
+    """"3.11" -> (3, 11); a part that is not a number ends it ("3.13.0rc1" -> (3, 13))."""
+    parts = []
+    for part in version.split("."):
+        if not part.isdigit():
+            break
+        parts.append(int(part))
+    return tuple(parts)
+
+
+def command_argv(command: list[str] | dict[str, Any]) -> list[str]:
+    """A wanted command is an argument vector, or a mapping with argv and at_least."""
+    return command.get("argv", []) if isinstance(command, dict) else command
+
+
 def unit_name(want: dict[str, Any] | str) -> str:
     return want if isinstance(want, str) else want["name"]
 
@@ -55,7 +70,7 @@ def reads_for(wanted: dict[str, Any]) -> dict[str, Any]:
         "packages": list(wanted.get("packages", [])),
         "users": [want["name"] for want in wanted.get("users", [])],
         "groups": list(wanted.get("groups", [])),
-        "commands": dict(wanted.get("commands", {})),
+        "commands": {name: command_argv(command) for name, command in wanted.get("commands", {}).items()},
     }
 
 
@@ -81,7 +96,8 @@ def state_drift(observed: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
       only_units  a glob: units systemd reports matching it that are not wanted must be neither active nor enabled
       packages  [names] that must be installed
       users     [{name, group, home, shell}]; groups [names]
-      commands  {name: argv} of read-only commands that must exit 0
+      commands  {name: argv} of read-only commands that must exit 0, or {name: {argv, at_least}}
+                whose output, a version, must also be at least at_least
     ``observed`` is what host_state read for them (reads_for(wanted)).
     """
     found: list[str] = []
@@ -110,8 +126,12 @@ def state_drift(observed: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
             continue
         found += [f"user {want['name']}: {key} {have.get(key)}, wanted {want[key]}"
                   for key in ("group", "home", "shell") if want.get(key) is not None and want[key] != have.get(key)]
-    for name in wanted.get("commands", {}):
-        rc = observed.get("commands", {}).get(name, {}).get("rc")
-        if rc != 0:
-            found.append(f"command {name}: exit {rc}")
+    for name, command in wanted.get("commands", {}).items():
+        ran = observed.get("commands", {}).get(name, {})
+        if ran.get("rc") != 0:
+            found.append(f"command {name}: exit {ran.get('rc')}")
+        elif isinstance(command, dict) and command.get("at_least") is not None:
+            printed = ran.get("stdout", "").strip()
+            if version_tuple(printed) < version_tuple(str(command["at_least"])):
+                found.append(f"command {name}: printed {printed}, wanted at least {command['at_least']}")
     return found

@@ -30,7 +30,8 @@ options:
         active or enabled differs.
       - C(packages), Debian packages that must be installed. C(users), mappings with C(name) and any of
         C(group), C(home), C(shell). C(groups), group names.
-      - C(commands), read-only commands by name, each an argument vector (no shell), that must exit 0.
+      - C(commands), read-only commands by name, each an argument vector (no shell), that must exit 0; or a
+        mapping with C(argv) and C(at_least), a version the command's output (a version) must reach.
     type: dict
     required: true
   paths:
