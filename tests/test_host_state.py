@@ -184,4 +184,5 @@ def test_a_command_that_prints_a_version_must_print_at_least_the_wanted_one():
     for printed, drift in (("3.11\n", []), ("3.10", []), ("3.13.0rc1", []),
                            ("3.9\n", ["command version: printed 3.9, wanted at least 3.10"])):
         assert state.state_drift({"commands": {"version": {"rc": 0, "stdout": printed}}}, wanted) == drift
-    assert state.state_drift({"commands": {"version": {"rc": 127, "stdout": ""}}}, wanted) == ["command version: exit 127"]
+    missing = {"commands": {"version": {"rc": 127, "stdout": ""}}}
+    assert state.state_drift(missing, wanted) == ["command version: exit 127"]
