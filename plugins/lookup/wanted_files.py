@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: wanted_files
 author: ai_navigator.fleet developers (@ai-navigator)
-version_added: 1.1.0
+version_added: 1.0.0
 short_description: The files a role writes, with the checksum of the content it would write
 description:
   - Takes the role's files, each a mapping with C(path) and the attributes the role sets (C(state), C(owner),

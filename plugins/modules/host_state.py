@@ -14,7 +14,7 @@ description:
     idempotent run costs one module call per role instead of one per file, unit and package.
   - The roles run their tasks only on a host where something differs.
   - Changes nothing; supports check mode.
-version_added: 1.1.0
+version_added: 1.0.0
 author: ai_navigator.fleet developers (@ai-navigator)
 options:
   wanted:
