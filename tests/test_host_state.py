@@ -3,25 +3,13 @@ state the role wants (plugins/module_utils/state.py): a converged host must show
 and every kind of drift must show, or the role would skip a host that needs converging."""
 
 import hashlib
-import importlib.util
 import os
-import pathlib
 
 import pytest
 
-ROOT = pathlib.Path(__file__).parents[1] / "plugins"
-
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-from ansible_collections.ai_navigator.fleet.plugins.module_utils import state  # noqa: E402
-
-host_state = _load("host_state_module", ROOT / "modules" / "host_state.py")
+# Importable by the collection's name: tests/conftest.py links this checkout as ai_navigator.fleet.
+from ansible_collections.ai_navigator.fleet.plugins.module_utils import state
+from ansible_collections.ai_navigator.fleet.plugins.modules import host_state
 
 ME = host_state._name(__import__("pwd").getpwuid, os.getuid())
 MY_GROUP = host_state._name(__import__("grp").getgrgid, os.getgid())
