@@ -20,10 +20,12 @@ and destroys the lab (unless --keep). Every playbook run goes through the scenar
                   (ok includes changed), the mean over the app hosts and over the LB hosts
 and os.getloadavg() before and after it: the machine is shared.
 
-  bench/fleet_scale.py [--shapes 2,8] [--instances N] [--out docs/fleet.md] [--keep] [--quick]
+  bench/fleet_scale.py [--shapes 2,8] [--instances N] [--out docs/fleet.md] [--keep] [--quick] [--profile]
 
 --quick skips the load and the rolling update; --keep leaves the labs up and --reuse runs on
 such a kept, converged lab (no create, no fresh run). Lab names: fleet<N>, or --labs a,b.
+--profile adds the controller CPU of each task of the second idempotent run (the 15 costliest;
+bench/callback_plugins/task_cpu.py).
 """
 
 from __future__ import annotations
@@ -193,12 +195,12 @@ def lab_hosts(inventory: dict, group: str) -> dict[str, str]:
     return {name: hosts[name]["ansible_host"] for name in sorted(hosts)}
 
 
-def measure(apps: int, run: str, path: str, args: list[str], inventory: str, fleet: dict[str, list[str]]
-            ) -> tuple[Measured, harness.Run]:
+def measure(apps: int, run: str, path: str, args: list[str], inventory: str, fleet: dict[str, list[str]],
+            env: dict[str, str] | None = None) -> tuple[Measured, harness.Run]:
     """One playbook run through the harness, with the CPU of its process tree and the load around it."""
     load_before = list(os.getloadavg())
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = harness.playbook(path, *args, inventory=inventory)
+    done = harness.playbook(path, *args, inventory=inventory, env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     tasks_app, tasks_lb, changed = summarize_recap(done.recap if done.stats else {}, fleet["app"], fleet["lb"])
@@ -258,8 +260,28 @@ def create_lab(lab: str, apps: int) -> None:
     raise Failed(f"lab.sh create {lab} failed twice: {done.stderr.strip().splitlines()[-1:]}")
 
 
+def profile_env(out: pathlib.Path) -> dict[str, str]:
+    """The run writes its controller CPU per task to `out` (bench/callback_plugins/task_cpu.py)."""
+    return {"ANSIBLE_CALLBACK_PLUGINS": str(REPO / "bench" / "callback_plugins"),
+            "ANSIBLE_CALLBACKS_ENABLED": "task_cpu", "TASK_CPU_OUT": str(out)}
+
+
+def profile_table(profile: dict, top: int = 15) -> str:
+    """The tasks that cost the controller most, with their cost per host that ran (or skipped) them."""
+    lines = ["| task | controller CPU s | ms per host | results |", "|---|---:|---:|---|"]
+    for task in sorted(profile["tasks"], key=lambda t: -t["cpu"])[:top]:
+        hosts = sum(task["results"].values())
+        name = f"{task['role']} : {task['task']}" if task["role"] and task["role"] not in task["task"] else task["task"]
+        lines.append(f"| {name[:100]} | {task['cpu']:.2f} | {1000 * task['cpu'] / hosts if hosts else 0:.0f} | "
+                     + ", ".join(f"{k} {v}" for k, v in sorted(task["results"].items())) + " |")
+    counted = sum(t["cpu"] for t in profile["tasks"])
+    lines.append(f"| (all {len(profile['tasks'])} tasks; the rest of the {profile['total_cpu']:.1f} s is starting "
+                 f"Ansible and reading the playbooks) | {counted:.2f} | | |")
+    return "\n".join(lines)
+
+
 def bench_fleet(apps: int, lab: str, args: argparse.Namespace, vars_file: pathlib.Path, work: pathlib.Path,
-                rows: list[Measured], loads: list[dict], findings: list[str]) -> None:
+                rows: list[Measured], loads: list[dict], findings: list[str], profiles: dict[int, dict]) -> None:
     """One fleet's runs, appended to rows and loads as they end (a failure keeps what was measured)."""
     if not args.reuse:
         create_lab(lab, apps)
@@ -272,8 +294,12 @@ def bench_fleet(apps: int, lab: str, args: argparse.Namespace, vars_file: pathli
     for run in ("fresh", "idempotent 1", "idempotent 2"):
         if run == "fresh" and args.reuse:
             continue
-        measured, done = measure(apps, run, "playbooks/site.yml", extra, inventory, fleet)
+        profiled = args.profile and run == "idempotent 2"
+        measured, done = measure(apps, run, "playbooks/site.yml", extra, inventory, fleet,
+                                 env=profile_env(work / f"task-cpu-{lab}.json") if profiled else None)
         rows.append(measured)
+        if profiled:
+            profiles[apps] = json.loads((work / f"task-cpu-{lab}.json").read_text())
         if done.rc != 0:
             raise Failed(f"site.yml ({run}) failed on lab {lab}:\n{done.tail()}")
         if run == "idempotent 2" and measured.changed:
@@ -306,7 +332,7 @@ def commit() -> str:
 
 
 def report(rows: list[Measured], loads: list[dict], shapes: list[int], instances: int, findings: list[str],
-           code: str = "") -> str:
+           code: str = "", profiles: dict[int, dict] | None = None) -> str:
     lines = [f"Fleet scale ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, code {code or commit()}, "
              f"{instances} instances per app host, forks from ansible.cfg; CPU = user+sys of the ansible-playbook "
              "process tree; CPU/host = CPU / (app hosts + LB); tasks = ok+skipped+failed+unreachable results per "
@@ -318,6 +344,9 @@ def report(rows: list[Measured], loads: list[dict], shapes: list[int], instances
         lines += [f"Load: GET /version, {loads[0]['connections']} keep-alive connections, each sending its next "
                   "request when the last is answered (bench/loadgen.py, in this process: its CPU is the "
                   "loadgen column).", "", load_table(loads), ""]
+    for apps, profile in sorted((profiles or {}).items()):
+        lines += [f"Controller CPU by task, 1 LB + {apps} app, idempotent 2 (--profile; the 15 costliest):", "",
+                  profile_table(profile), ""]
     lines += [SHARED_CORES, ""]
     lines += [f"FINDING: {f}" for f in findings] or ["No findings: the second idempotent run changed nothing."]
     return "\n".join(lines) + "\n"
@@ -333,6 +362,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="leave the labs up")
     parser.add_argument("--reuse", action="store_true", help="use kept, converged labs: no create, no fresh run")
     parser.add_argument("--quick", action="store_true", help="site.yml runs only: no load, no rolling update")
+    parser.add_argument("--profile", action="store_true",
+                        help="report the controller CPU of each task of the second idempotent run")
     parser.add_argument("--connections", type=int, default=8, help="load: concurrent connections (default 8)")
     parser.add_argument("--load-seconds", type=float, default=15.0, help="load: seconds per target (default 15)")
     args = parser.parse_args()
@@ -355,9 +386,10 @@ def main() -> int:
     rows: list[Measured] = []
     loads: list[dict] = []
     findings: list[str] = []
+    profiles: dict[int, dict] = {}
     for apps, lab in zip(shapes, labs, strict=True):
         try:
-            bench_fleet(apps, lab, args, vars_file, work, rows, loads, findings)
+            bench_fleet(apps, lab, args, vars_file, work, rows, loads, findings, profiles)
         except Failed as failed:
             findings.append(f"1 LB + {apps} app: {failed}")
         except KeyboardInterrupt:
@@ -367,7 +399,7 @@ def main() -> int:
         finally:
             if not args.keep:
                 subprocess.run([str(harness.LAB_SH), "destroy", lab], check=False, stdout=subprocess.DEVNULL)
-    text = report(rows, loads, shapes, instances, findings, code)
+    text = report(rows, loads, shapes, instances, findings, code, profiles)
     print("\n" + text + f"(playbook output with timings: {work / 'playbooks.log'})")
     if args.out:
         out = pathlib.Path(args.out)
@@ -375,7 +407,7 @@ def main() -> int:
             out.write_text(text)
         out.with_suffix(".json").write_text(json.dumps(
             {"code": code, "instances": instances, "cpus": os.cpu_count(), "findings": findings, "loads": loads,
-             "runs": [{**asdict(r), "cpu_per_host": r.cpu_per_host} for r in rows],
+             "runs": [{**asdict(r), "cpu_per_host": r.cpu_per_host} for r in rows], "profiles": profiles,
              "ratios": ratios(rows, max(shapes), min(shapes)) if len(shapes) >= 2 else {}}, indent=2))
     return 1 if findings else 0
 

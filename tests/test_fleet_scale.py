@@ -124,3 +124,17 @@ def test_the_rolled_out_release_is_a_new_version_of_app(tmp_path):
     (tmp_path / "bad" / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     with pytest.raises(AssertionError, match="no version line"):
         fleet_scale.bump_version(tmp_path / "bad")
+
+
+def test_profile_table_ranks_tasks_by_cpu_and_gives_it_per_host():
+    profile = {"total_cpu": 10.0, "tasks": [
+        {"task": "Gathering Facts", "role": "", "cpu": 0.9, "wall": 2.0, "results": {"ok": 9}},
+        {"task": "Read what differs", "role": "ai_navigator.fleet.app", "cpu": 2.0, "wall": 1.0,
+         "results": {"ok": 8}},
+        {"task": "Converge", "role": "ai_navigator.fleet.app", "cpu": 0.4, "wall": 0.1, "results": {"skipped": 8}},
+    ]}
+    lines = fleet_scale.profile_table(profile, top=2).splitlines()
+    assert lines[2] == "| ai_navigator.fleet.app : Read what differs | 2.00 | 250 | ok 8 |"
+    assert lines[3] == "| Gathering Facts | 0.90 | 100 | ok 9 |"
+    assert len(lines) == 5 and "(all 3 tasks" in lines[4] and "| 3.30 |" in lines[4]
+    assert "idempotent 2 (--profile" in fleet_scale.report([], [], [2], 4, [], "abc", {2: profile})
