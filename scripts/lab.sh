@@ -21,6 +21,7 @@ IMAGE_CACHE=${LAB_IMAGE_CACHE:-/var/cache/ai-navigator-lab}
 # Seconds a host may take from boot to SSH and systemd running (a 9-host lab on a busy 2-core
 # machine took more than 120 s).
 BOOT_TIMEOUT=${LAB_BOOT_TIMEOUT:-300}
+[[ $BOOT_TIMEOUT =~ ^[1-9][0-9]*$ ]] || { printf 'lab: error: LAB_BOOT_TIMEOUT=%s is not a number of seconds\n' "$BOOT_TIMEOUT" >&2; exit 1; }
 # The controller's lab-services address (apt-cacher-ng), on loopback so every lab reaches it
 # through its gateway without the controller forwarding anything.
 SERVICES_ADDR=10.231.0.1

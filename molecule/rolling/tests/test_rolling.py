@@ -68,13 +68,14 @@ def load():
     reports.update({name: one.report for name, one in runs.items()})
 
 
-def report(phase: str, reports: dict, seconds: float) -> None:
+def report(phase: str, reports: dict, seconds: float, what: str = "playbook") -> None:
+    """One figure line per phase; `what` names what `seconds` timed (the playbook, or the faults)."""
     plain, checking = reports["plain"], reports["checking"]
     harness.figure(
         f"PHASE {phase}: plain client sent={plain['sent']} failed={plain['failed']} methods={plain['methods']} "
         f"rate={plain['rate']:.1f}/s longest_gap={plain['longest_gap']:.2f}s releases={plain['releases']} | "
         f"checking client sent={checking['sent']} failed={checking['failed']} reconnects={checking['reconnects']} "
-        f"| playbook {seconds:.1f}s")
+        f"| {what} {seconds:.1f}s")
 
 
 def assert_no_failures(reports: dict, run: harness.Run | None) -> None:
@@ -279,7 +280,8 @@ def test_every_server_resting_at_once_still_leaves_the_backups():
         list(pool.map(lambda name: harness.sh(name, refuse), APPS))
         time.sleep(fail_timeout)  # every rest ends under load
         seconds = time.monotonic() - began
-    report("every server resting at once (each instance refused on every host in step)", reports, seconds)
+    report("every server resting at once (each instance refused on every host in step)", reports, seconds,
+           what="refusals and the wait for fail_timeout")
     assert_no_failures(reports, None)
     assert nginx_workers() == workers
     # The refusals did rest servers (at least every server once, in some worker).
