@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.ai_navigator.fleet.plugins.module_utils.state import systemctl_show_blocks
+
 _INSTANCE = re.compile(r"^ai-navigator@([0-9]+)\.service$")
 
 
@@ -12,11 +14,7 @@ def app_instance_changes(show: str, ports: list[int]) -> dict[str, list]:
     --property=Id,ActiveState,UnitFileState` over every ai-navigator@ unit systemd knows and the
     wanted ones: `start` lists the wanted ports whose instance is not both active and enabled,
     `stop` the units of instances no longer wanted (left over from a larger instance count)."""
-    units: dict[str, dict[str, str]] = {}
-    for block in show.split("\n\n"):
-        props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
-        if "Id" in props:
-            units[props["Id"]] = props
+    units = systemctl_show_blocks(show)
     wanted = [int(p) for p in ports]
     start = []
     for port in wanted:

@@ -16,6 +16,17 @@ from typing import Any
 _ATTRIBUTES = ("owner", "group")
 
 
+def systemctl_show_blocks(output: str) -> dict[str, dict[str, str]]:
+    """The properties of each unit in `systemctl show --property=Id,...` output, by unit Id (the last
+    block of an Id wins). The host_state module and the app role's instance filter both read it."""
+    units = {}
+    for block in output.split("\n\n"):
+        props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+        if props.get("Id"):
+            units[props["Id"]] = props
+    return units
+
+
 def _mode(value: int | str) -> int:
     """A mode as the file module reads it: a string is octal ("0644"), an int is the number itself."""
     return value if isinstance(value, int) else int(str(value), 8)

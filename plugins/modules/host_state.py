@@ -119,7 +119,11 @@ import stat
 import subprocess
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.ai_navigator.fleet.plugins.module_utils.state import reads_for, state_drift
+from ansible_collections.ai_navigator.fleet.plugins.module_utils.state import (
+    reads_for,
+    state_drift,
+    systemctl_show_blocks,
+)
 
 _TYPES = ((stat.S_ISLNK, "link"), (stat.S_ISDIR, "directory"), (stat.S_ISREG, "file"))
 
@@ -161,13 +165,8 @@ def list_directory(path: str) -> list[dict]:
 
 def parse_systemctl_show(output: str) -> dict[str, dict[str, str]]:
     """`systemctl show --property=Id,LoadState,ActiveState,UnitFileState` blocks, by unit Id."""
-    units = {}
-    for block in output.split("\n\n"):
-        props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
-        if props.get("Id"):
-            units[props["Id"]] = {"active": props.get("ActiveState", ""), "enabled": props.get("UnitFileState", ""),
-                                  "load": props.get("LoadState", "")}
-    return units
+    return {unit: {"active": props.get("ActiveState", ""), "enabled": props.get("UnitFileState", ""),
+                   "load": props.get("LoadState", "")} for unit, props in systemctl_show_blocks(output).items()}
 
 
 def parse_dpkg_query(output: str) -> dict[str, str]:
